@@ -1,0 +1,5 @@
+"""exam-engine: computer-based testing and IT-skill certification for Vietnamese education."""
+
+from .app import create_app
+
+__all__ = ["create_app"]

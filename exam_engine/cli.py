@@ -1,0 +1,108 @@
+"""The `exam-engine` command: Flask's commands plus init, demo data, deadlines and IRT."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup
+
+from .db import transaction, utcnow
+
+
+def _create_app() -> Flask:
+    from . import create_app
+    return create_app()
+
+
+def _ensure_instance_files(config) -> None:
+    secret = Path(config["SECRET_KEY_FILE"])
+    if not config["SECRET_KEY"] and not secret.exists():
+        secret.parent.mkdir(parents=True, exist_ok=True)
+        secret.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        secret.chmod(0o600)
+        click.echo(f"created {secret}")
+    key = Path(config["CERT_SIGNING_KEY_FILE"])
+    if not key.exists():
+        from certs.signing import generate_signing_key
+        key.parent.mkdir(parents=True, exist_ok=True)
+        key.write_bytes(generate_signing_key())
+        key.chmod(0o600)
+        click.echo(f"created {key}")
+    url = config["DATABASE_URL"]
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+@click.command("init")
+def init_command() -> None:
+    """Create the instance files (secret key, certificate signing key) and migrate the database."""
+    from .config import load_config
+    from .migrate import upgrade
+    config = load_config()
+    _ensure_instance_files(config)
+    upgrade(config["DATABASE_URL"])
+    click.echo("database is at the latest revision")
+
+
+@click.command("seed-demo")
+def seed_demo_command() -> None:
+    """Load the TT03 requirement tree, the demo bank, demo accounts and a scheduled session."""
+    from .demo import seed_demo
+    with transaction(current_app.extensions["db_sessions"]) as db:
+        counts = seed_demo(db, date.today())
+    click.echo("demo data: " + ", ".join(f"{k} +{v}" for k, v in counts.items()))
+
+
+@click.command("close-expired")
+@click.option("--every", type=float, default=0.0, help="repeat every N seconds (0 = once)")
+def close_expired_command(every: float) -> None:
+    """Submit every attempt whose deadline has passed (the server's own clock)."""
+    from .exams.delivery import finalize_expired_attempts
+    while True:
+        with transaction(current_app.extensions["db_sessions"]) as db:
+            closed = finalize_expired_attempts(db, utcnow(),
+                                               current_app.config["SAVE_GRACE_SECONDS"])
+        if closed:
+            click.echo(f"closed {closed} attempt(s) at their deadline")
+        if every <= 0:
+            return
+        time.sleep(every)
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@click.option("--workers", default=2, type=int)
+def demo_command(host: str, port: int, workers: int) -> None:
+    """init + seed-demo, then serve with gunicorn on the embedded SQLite database."""
+    from .config import load_config
+    from .migrate import upgrade
+    config = load_config()
+    _ensure_instance_files(config)
+    upgrade(config["DATABASE_URL"])
+    from .demo import seed_demo
+    with transaction(current_app.extensions["db_sessions"]) as db:
+        seed_demo(db, date.today())
+    click.echo(f"\n  exam-engine: http://{host}:{port}/   (demo password: see README)\n")
+    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-c", "python:exam_engine.gunicorn_conf",
+                               "--workers", str(workers), "--bind", f"{host}:{port}", "wsgi:app"])
+
+
+def register_commands(app: Flask) -> None:
+    for command in (init_command, seed_demo_command, close_expired_command, demo_command):
+        app.cli.add_command(command)
+    try:
+        from item_bank.irt_cli import irt
+    except ImportError:  # the IRT command group is optional at import time
+        return
+    app.cli.add_command(irt)
+
+
+main = FlaskGroup(create_app=_create_app, help="exam-engine: thi trắc nghiệm trên máy tính")

@@ -1,0 +1,1 @@
+"""The exam itself: sessions and rosters, form assembly, delivery, grading and results."""

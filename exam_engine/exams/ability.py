@@ -1,0 +1,28 @@
+"""IRT ability for a graded attempt: EAP on the bank's scale from the items the candidate saw.
+
+This is what makes different random forms comparable: two candidates with the same percent on
+forms of different difficulty get different abilities, and vice versa.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from item_bank.irt.models import ItemParameters
+from item_bank.irt.scoring import score_eap
+from item_bank.models import ItemVersion
+
+
+def eap_from_versions(versions: Sequence[ItemVersion],
+                      item_scores: Sequence[float]) -> tuple[float | None, float | None]:
+    """(theta, se) under the 3PL parameters of each version; None when some item has none."""
+    if not versions or any(v.irt_a is None or v.irt_b is None for v in versions):
+        return None, None
+    params = ItemParameters.from_irt(
+        "3pl", a=np.array([v.irt_a for v in versions], dtype=float),
+        b=np.array([v.irt_b for v in versions], dtype=float),
+        c=np.array([v.irt_c or 0.0 for v in versions], dtype=float))
+    theta, se = score_eap(np.asarray(item_scores, dtype=float), params)
+    return float(theta), float(se)

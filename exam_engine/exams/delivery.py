@@ -1,0 +1,222 @@
+"""Candidate use cases during the exam: log in, start or resume, save, submit.
+
+The server's clock is the only clock: deadline = start + duration + granted extra time. A save
+is acknowledged only after it is committed (the web layer commits before answering), and its
+per-question sequence number makes retries idempotent: an older save never overwrites a newer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from exam_engine.cache import Cache
+from exam_engine.text import nfc
+from item_bank.models import ItemType, ItemVersion
+
+from .ability import eap_from_versions
+from .errors import ExamClosed, InvalidAnswer, NotFound, NotStarted
+from .grading import GradedItem, grade, to_original
+from .models import Answer, Attempt, AttemptItem, Candidate, ExamSession, Result
+from .states import AttemptStatus, SessionStatus
+from .transitions import transition
+
+ANSWERS = Answer.__table__
+
+
+def find_candidate_for_login(db: Session, candidate_number: str, session_code: str) -> Candidate:
+    """The roster row for this số báo danh in the session whose code the proctor read out."""
+    candidate = db.scalar(
+        select(Candidate).join(ExamSession)
+        .where(Candidate.candidate_number == nfc(candidate_number),
+               ExamSession.session_code == nfc(session_code).upper(),
+               ExamSession.status != SessionStatus.DRAFT))
+    if candidate is None or candidate.attempt is None:
+        raise NotFound("Số báo danh hoặc mã ca thi không đúng.",
+                       "unknown candidate number or session code")
+    return candidate
+
+
+def get_attempt(db: Session, attempt_id: int, *, lock: bool = False) -> Attempt:
+    query = select(Attempt).where(Attempt.id == attempt_id)
+    if lock:
+        query = query.with_for_update()
+    attempt = db.scalar(query)
+    if attempt is None:
+        raise NotFound("Không tìm thấy bài thi.", "attempt not found")
+    return attempt
+
+
+def seconds_left(attempt: Attempt, now: datetime) -> int:
+    if attempt.deadline is None:
+        return attempt.candidate.session.duration_minutes * 60 + attempt.extra_seconds
+    return max(0, int((attempt.deadline - now).total_seconds()))
+
+
+def start_attempt(db: Session, attempt_id: int, now: datetime) -> Attempt:
+    """Start the clock, or resume: starting again (another computer, a reload) changes nothing."""
+    attempt = get_attempt(db, attempt_id, lock=True)
+    if attempt.status is AttemptStatus.ASSIGNED:
+        duration = attempt.candidate.session.duration_minutes
+        attempt.started_at = now
+        attempt.deadline = now + timedelta(minutes=duration, seconds=attempt.extra_seconds)
+        transition(db, attempt, AttemptStatus.IN_PROGRESS, actor="candidate", at=now)
+        db.flush()
+    elif attempt.status is AttemptStatus.IN_PROGRESS and attempt.deadline <= now:
+        submit_attempt(db, attempt.id, actor="server:deadline", now=now)
+    return attempt
+
+
+@dataclass(frozen=True)
+class SavedAnswer:
+    position: int
+    seq: int          # the sequence number now stored (may be newer than the one sent)
+    saved_at: datetime
+
+
+def form_shape(db: Session, cache: Cache, attempt_id: int) -> list[tuple[str, int]]:
+    """(item type, number of options) per position; cached, because it never changes."""
+    key = f"form-shape:{attempt_id}"
+    cached = cache.get_json(key)
+    if cached is not None:
+        return [tuple(entry) for entry in cached]
+    rows = db.execute(select(AttemptItem.position, ItemVersion.type, ItemVersion.options)
+                      .join(ItemVersion, ItemVersion.id == AttemptItem.item_version_id)
+                      .where(AttemptItem.attempt_id == attempt_id)
+                      .order_by(AttemptItem.position)).all()
+    shape = [(str(t.value), len(options)) for _, t, options in rows]
+    cache.set_json(key, shape, ttl_seconds=6 * 3600)
+    return shape
+
+
+def _validate_selection(shape: list[tuple[str, int]], position: int, selected: list[int]) -> list[int]:
+    if not 0 <= position < len(shape):
+        raise InvalidAnswer(f"Câu {position + 1} không có trong đề thi.", "no such question")
+    item_type, n_options = shape[position]
+    clean = sorted(set(selected))
+    if any(not isinstance(i, int) or not 0 <= i < n_options for i in clean):
+        raise InvalidAnswer(f"Câu {position + 1}: lựa chọn không hợp lệ.", "invalid option")
+    if item_type == ItemType.SINGLE.value and len(clean) > 1:
+        raise InvalidAnswer(f"Câu {position + 1} chỉ có một đáp án đúng.",
+                            "single-choice question takes one option")
+    return clean
+
+
+def _upsert(db: Session, values: dict[str, Any]):
+    """INSERT … ON CONFLICT DO UPDATE … WHERE excluded.seq > answers.seq (one round trip)."""
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(ANSWERS).values(**values)
+    return insert.on_conflict_do_update(
+        index_elements=[ANSWERS.c.attempt_id, ANSWERS.c.position],
+        set_={"selected": insert.excluded.selected, "flagged": insert.excluded.flagged,
+              "seq": insert.excluded.seq, "saved_at": insert.excluded.saved_at},
+        where=insert.excluded.seq > ANSWERS.c.seq)
+
+
+def save_answer(db: Session, cache: Cache, attempt_id: int, *, position: int,
+                selected: list[int], flagged: bool, seq: int, now: datetime,
+                grace_seconds: int = 0) -> SavedAnswer:
+    """Record the candidate's answer to one question; flushes, the caller commits, then acks."""
+    if seq < 1:
+        raise InvalidAnswer("Số thứ tự lưu không hợp lệ.", "seq must be positive")
+    # A shared lock: saves run side by side, but never across a submit (which locks for update).
+    status, deadline = db.execute(
+        select(Attempt.status, Attempt.deadline).where(Attempt.id == attempt_id)
+        .with_for_update(read=True)).one_or_none() or (None, None)
+    if status is None:
+        raise NotFound("Không tìm thấy bài thi.", "attempt not found")
+    if status is AttemptStatus.ASSIGNED:
+        raise NotStarted("Bài thi chưa bắt đầu.", "the attempt has not started")
+    if status is AttemptStatus.SUBMITTED:
+        raise ExamClosed("Bài thi đã nộp: không thể lưu thêm câu trả lời.",
+                         "the attempt is submitted; no more answers are accepted")
+    if now > deadline + timedelta(seconds=grace_seconds):
+        raise ExamClosed("Đã hết giờ làm bài: câu trả lời này không được ghi nhận.",
+                         "time is up; this answer was not recorded")
+    clean = _validate_selection(form_shape(db, cache, attempt_id), position, selected)
+    db.execute(_upsert(db, {"attempt_id": attempt_id, "position": position, "selected": clean,
+                            "flagged": bool(flagged), "seq": seq, "saved_at": now}))
+    stored = db.execute(select(ANSWERS.c.seq, ANSWERS.c.saved_at)
+                        .where(ANSWERS.c.attempt_id == attempt_id,
+                               ANSWERS.c.position == position)).one()
+    return SavedAnswer(position, stored.seq, stored.saved_at)
+
+
+def paper(db: Session, attempt: Attempt, now: datetime) -> dict[str, Any]:
+    """Everything the candidate's page needs to (re)build itself — never the answer key."""
+    rows = db.execute(select(AttemptItem, ItemVersion)
+                      .join(ItemVersion, ItemVersion.id == AttemptItem.item_version_id)
+                      .where(AttemptItem.attempt_id == attempt.id)
+                      .order_by(AttemptItem.position)).all()
+    answers = {a.position: a for a in db.scalars(select(Answer)
+                                                 .where(Answer.attempt_id == attempt.id))}
+    questions = []
+    for slot, version in rows:
+        answer = answers.get(slot.position)
+        questions.append({
+            "position": slot.position, "module": slot.module,
+            **version.candidate_view(slot.option_order),
+            "selected": answer.selected if answer else [],
+            "flagged": answer.flagged if answer else False,
+            "seq": answer.seq if answer else 0,
+        })
+    return {"attempt_id": attempt.id, "status": attempt.status.value,
+            "seconds_left": seconds_left(attempt, now),
+            "deadline": attempt.deadline.isoformat() if attempt.deadline else None,
+            "questions": questions}
+
+
+def grade_attempt(db: Session, attempt: Attempt) -> Result:
+    """Grade from the stored form and answers, and record the result (append-only)."""
+    rows = db.execute(select(AttemptItem, ItemVersion)
+                      .join(ItemVersion, ItemVersion.id == AttemptItem.item_version_id)
+                      .where(AttemptItem.attempt_id == attempt.id)
+                      .order_by(AttemptItem.position)).all()
+    answers = {a.position: a.selected for a in
+               db.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
+    graded = [GradedItem(slot.module, version.type.value, frozenset(version.correct),
+                         to_original(answers.get(slot.position, []), slot.option_order))
+              for slot, version in rows]
+    session = attempt.candidate.session
+    summary = grade(graded, session.pass_percent)
+    theta, theta_se = eap_from_versions([version for _, version in rows], summary.item_scores)
+    previous = db.scalar(select(Result.id).where(Result.attempt_id == attempt.id)
+                         .order_by(Result.id.desc()))
+    result = Result(attempt_id=attempt.id, supersedes_id=previous, n_correct=int(summary.n_correct),
+                    n_items=summary.n_items, percent=summary.percent,
+                    module_scores=summary.modules, passed=summary.passed,
+                    theta=theta, theta_se=theta_se)
+    db.add(result)
+    return result
+
+
+def submit_attempt(db: Session, attempt_id: int, *, actor: str, now: datetime) -> Result:
+    """Close and grade the attempt. Idempotent: submitting again returns the same result."""
+    attempt = get_attempt(db, attempt_id, lock=True)
+    if attempt.status is AttemptStatus.SUBMITTED:
+        result = db.scalar(select(Result).where(Result.attempt_id == attempt.id)
+                           .order_by(Result.id.desc()))
+        assert result is not None
+        return result
+    if attempt.status is AttemptStatus.ASSIGNED:
+        raise NotStarted("Bài thi chưa bắt đầu.", "the attempt has not started")
+    attempt.submitted_at = min(now, attempt.deadline) if actor == "server:deadline" else now
+    transition(db, attempt, AttemptStatus.SUBMITTED, actor=actor, at=now)
+    result = grade_attempt(db, attempt)
+    db.flush()
+    return result
+
+
+def finalize_expired_attempts(db: Session, now: datetime, grace_seconds: int = 0) -> int:
+    """Submit every attempt whose deadline (plus grace) has passed. Safe to run anywhere, often."""
+    expired = db.scalars(select(Attempt.id).where(
+        Attempt.status == AttemptStatus.IN_PROGRESS,
+        Attempt.deadline < now - timedelta(seconds=grace_seconds))).all()
+    for attempt_id in expired:
+        submit_attempt(db, attempt_id, actor="server:deadline", now=now)
+    return len(expired)

@@ -1,0 +1,145 @@
+"""Exam sessions, rosters, attempts, their forms and saved answers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (JSON, Date, Enum, Float, ForeignKey, Integer, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from exam_engine.db import Base, UTCDateTime, utcnow
+
+from .states import AttemptStatus, SessionStatus
+
+
+def _enum(kind: Any) -> Enum:
+    return Enum(kind, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+
+
+class ExamSession(Base):
+    """One sitting: a room, a date, the exam's settings and its roster."""
+
+    __tablename__ = "exam_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    certificate_type: Mapped[str] = mapped_column(String(10), default="basic")
+    exam_date: Mapped[date] = mapped_column(Date)
+    room: Mapped[str] = mapped_column(String(100))
+    exam_council: Mapped[str] = mapped_column(String(200))
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    items_per_module: Mapped[dict[str, int]] = mapped_column(JSON)
+    pass_percent: Mapped[float] = mapped_column(Float, default=50.0)
+    session_code: Mapped[str] = mapped_column(String(12), unique=True)
+    status: Mapped[SessionStatus] = mapped_column(_enum(SessionStatus), default=SessionStatus.DRAFT)
+    form_seed: Mapped[int | None] = mapped_column(Integer)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    candidates: Mapped[list[Candidate]] = relationship(
+        back_populates="session", order_by="Candidate.candidate_number")
+
+    @property
+    def n_items(self) -> int:
+        return sum(self.items_per_module.values())
+
+
+class Candidate(Base):
+    """A roster row: who sits, with the identity printed on the certificate."""
+
+    __tablename__ = "candidates"
+    __table_args__ = (UniqueConstraint("exam_session_id", "candidate_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exam_session_id: Mapped[int] = mapped_column(ForeignKey("exam_sessions.id"), index=True)
+    candidate_number: Mapped[str] = mapped_column(String(20))  # số báo danh
+    full_name: Mapped[str] = mapped_column(String(200))
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    place_of_birth: Mapped[str] = mapped_column(String(200))
+    gender: Mapped[str] = mapped_column(String(10))
+    ethnicity: Mapped[str] = mapped_column(String(50), default="Kinh")
+    citizen_id: Mapped[str] = mapped_column(String(12))  # CCCD
+
+    session: Mapped[ExamSession] = relationship(back_populates="candidates")
+    attempt: Mapped[Attempt | None] = relationship(back_populates="candidate", uselist=False)
+
+
+class Attempt(Base):
+    __tablename__ = "attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), unique=True)
+    status: Mapped[AttemptStatus] = mapped_column(_enum(AttemptStatus),
+                                                  default=AttemptStatus.ASSIGNED)
+    form_seed: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    extra_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    candidate: Mapped[Candidate] = relationship(back_populates="attempt")
+    items: Mapped[list[AttemptItem]] = relationship(order_by="AttemptItem.position")
+    result: Mapped[Result | None] = relationship(uselist=False, viewonly=True,
+                                                 order_by="Result.id.desc()")
+
+
+class AttemptEvent(Base):
+    """Audit history of an attempt: every transition, who caused it and when (append-only)."""
+
+    __tablename__ = "attempt_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(40))  # "candidate", "server:deadline", "user:12"
+    detail: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AttemptItem(Base):
+    """One question of a candidate's form: the item version and his option order."""
+
+    __tablename__ = "attempt_items"
+
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id"))
+    module: Mapped[str] = mapped_column(String(4))
+    option_order: Mapped[list[int]] = mapped_column(JSON)  # shown position -> original index
+
+
+class Answer(Base):
+    """The latest acknowledged answer per question. ``seq`` orders saves from the browser, so
+    a retried or late, older save never overwrites a newer one."""
+
+    __tablename__ = "answers"
+
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    selected: Mapped[list[int]] = mapped_column(JSON)  # shown positions
+    flagged: Mapped[bool] = mapped_column(default=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Result(Base):
+    """A graded result (append-only: a re-grade is a new row that supersedes the old)."""
+
+    __tablename__ = "results"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), index=True)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("results.id"))
+    n_correct: Mapped[int] = mapped_column(Integer)
+    n_items: Mapped[int] = mapped_column(Integer)
+    percent: Mapped[float] = mapped_column(Float)
+    module_scores: Mapped[dict[str, Any]] = mapped_column(JSON)
+    passed: Mapped[bool]
+    theta: Mapped[float | None] = mapped_column(Float)
+    theta_se: Mapped[float | None] = mapped_column(Float)
+    graded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,222 @@
+// The candidate's exam page. The server is the truth; this page shows it, keeps unacknowledged
+// saves in a localStorage outbox and re-sends them until the server acknowledges each one.
+(function () {
+  "use strict";
+  const root = document.getElementById("exam");
+  const attemptId = root.dataset.attempt;
+  const T = JSON.parse(root.dataset.messages);
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const OUTBOX = "exam-outbox:" + attemptId;
+  const el = (id) => document.getElementById(id);
+
+  let questions = [];
+  let current = 0;
+  let deadlineAt = 0;          // performance.now() at which the server's deadline falls
+  let closed = false;
+  let sending = false;
+
+  const readOutbox = () => JSON.parse(localStorage.getItem(OUTBOX) || "{}");
+  const writeOutbox = (box) => localStorage.setItem(OUTBOX, JSON.stringify(box));
+
+  function setStatus(text, cls) {
+    const s = el("save-status");
+    s.textContent = text;
+    s.className = "save-status " + (cls || "");
+  }
+
+  function answered(q) { return q.selected.length > 0; }
+
+  function renderNavigator() {
+    const nav = el("navigator");
+    nav.replaceChildren(...questions.map((q, i) => {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.textContent = String(i + 1);
+      b.className = [answered(q) ? "answered" : "", q.flagged ? "flagged" : "",
+                     i === current ? "current" : ""].join(" ");
+      b.setAttribute("aria-label", T.question + " " + (i + 1));
+      b.addEventListener("click", () => show(i));
+      return b;
+    }));
+  }
+
+  function renderQuestion() {
+    const q = questions[current];
+    const box = el("question");
+    const title = document.createElement("h2");
+    title.textContent = T.question + " " + (current + 1) + "/" + questions.length;
+    const stem = document.createElement("p");
+    stem.className = "stem";
+    stem.textContent = q.stem;
+    const list = document.createElement("div");
+    list.className = "options";
+    const kind = q.type === "single" ? "radio" : "checkbox";
+    q.options.forEach((text, i) => {
+      const label = document.createElement("label");
+      const input = document.createElement("input");
+      input.type = kind;
+      input.name = "q" + q.position;
+      input.value = String(i);
+      input.checked = q.selected.includes(i);
+      input.disabled = closed;
+      input.addEventListener("change", () => choose(i, input.checked));
+      const letter = document.createElement("b");
+      letter.textContent = String.fromCharCode(65 + i) + ". ";
+      label.append(input, letter, document.createTextNode(text));
+      list.append(label);
+    });
+    box.replaceChildren(title, stem, list);
+    el("flag").checked = q.flagged;
+    el("prev").disabled = current === 0;
+    el("next").disabled = current === questions.length - 1;
+  }
+
+  function show(i) {
+    current = Math.max(0, Math.min(questions.length - 1, i));
+    renderQuestion();
+    renderNavigator();
+  }
+
+  function queueSave(q) {
+    q.seq += 1;
+    const box = readOutbox();
+    box[q.position] = { position: q.position, selected: q.selected, flagged: q.flagged, seq: q.seq };
+    writeOutbox(box);   // durable on this computer before it leaves it
+    renderNavigator();
+    flush();
+  }
+
+  function choose(i, checked) {
+    if (closed) return;
+    const q = questions[current];
+    if (q.type === "single") q.selected = checked ? [i] : [];
+    else q.selected = checked ? [...new Set([...q.selected, i])].sort((a, b) => a - b)
+                              : q.selected.filter((x) => x !== i);
+    queueSave(q);
+  }
+
+  async function post(url, body) {
+    return fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify(body),
+    });
+  }
+
+  function closeExam(message) {
+    closed = true;
+    writeOutbox({});
+    const c = el("closed");
+    c.textContent = message;
+    c.hidden = false;
+    renderQuestion();
+    setTimeout(() => { window.location.href = root.dataset.resultUrl; }, 1500);
+  }
+
+  // Send every pending save, oldest question first; stop at the first network failure.
+  async function flush() {
+    if (sending || closed) return;
+    sending = true;
+    try {
+      for (;;) {
+        const pending = Object.values(readOutbox());
+        if (pending.length === 0) { setStatus(T.saved, "ok"); return; }
+        setStatus(T.saving, "busy");
+        const entry = pending[0];
+        let response;
+        try {
+          response = await post(root.dataset.saveUrl, entry);
+        } catch (networkError) {
+          setStatus(T.offline, "warn");
+          return;
+        }
+        if (response.ok) {
+          const ack = await response.json();
+          const box = readOutbox();
+          const mine = box[entry.position];
+          if (mine && mine.seq <= ack.seq) delete box[entry.position];
+          writeOutbox(box);
+        } else if (response.status === 409) {
+          const err = await response.json();
+          closeExam(err.message);
+          return;
+        } else if (response.status === 422) {
+          const box = readOutbox();   // a save the server can never take: drop it, say so
+          delete box[entry.position];
+          writeOutbox(box);
+        } else {
+          setStatus(T.retrying, "warn");
+          return;
+        }
+      }
+    } finally {
+      sending = false;
+    }
+  }
+
+  function tick() {
+    const left = Math.max(0, Math.round((deadlineAt - performance.now()) / 1000));
+    const m = Math.floor(left / 60), s = left % 60;
+    el("clock").textContent = String(m).padStart(2, "0") + ":" + String(s).padStart(2, "0");
+    el("clock").classList.toggle("urgent", left <= 300);
+    if (left === 0 && !closed) {
+      // The server submits at the deadline; ask it once more so the page learns it.
+      flush().then(() => post(root.dataset.submitUrl, {})).then(() => {
+        closed = true;
+        window.location.href = root.dataset.resultUrl;
+      }).catch(() => {});
+      closed = true;
+    }
+  }
+
+  async function submit() {
+    await flush();
+    if (Object.keys(readOutbox()).length > 0) { setStatus(T.offline, "warn"); return; }
+    const response = await post(root.dataset.submitUrl, {});
+    if (response.ok || response.status === 409) {
+      closed = true;
+      writeOutbox({});
+      window.location.href = root.dataset.resultUrl;
+    } else {
+      setStatus(T.retrying, "warn");
+    }
+  }
+
+  async function load() {
+    const response = await fetch(root.dataset.paperUrl, { credentials: "same-origin" });
+    const paper = await response.json();
+    if (paper.status === "submitted") { window.location.href = root.dataset.resultUrl; return; }
+    questions = paper.questions;
+    // Saves this computer made that the server has not acknowledged win over older server state.
+    const box = readOutbox();
+    for (const entry of Object.values(box)) {
+      const q = questions.find((x) => x.position === entry.position);
+      if (!q) continue;
+      if (entry.seq > q.seq) { q.selected = entry.selected; q.flagged = entry.flagged; q.seq = entry.seq; }
+      else delete box[entry.position];
+    }
+    writeOutbox(box);
+    deadlineAt = performance.now() + paper.seconds_left * 1000;
+    show(0);
+    tick();
+    setInterval(tick, 1000);
+    setInterval(flush, 3000);
+    flush();
+  }
+
+  el("prev").addEventListener("click", () => show(current - 1));
+  el("next").addEventListener("click", () => show(current + 1));
+  el("flag").addEventListener("change", (e) => {
+    questions[current].flagged = e.target.checked;
+    queueSave(questions[current]);
+  });
+  el("submit").addEventListener("click", () => {
+    const missing = questions.filter((q) => !answered(q)).map((q) => questions.indexOf(q) + 1);
+    el("unanswered").textContent = T.unanswered + ": " + (missing.length ? missing.join(", ") : T.none);
+    el("confirm").showModal();
+  });
+  el("confirm-no").addEventListener("click", () => el("confirm").close());
+  el("confirm-yes").addEventListener("click", () => { el("confirm").close(); submit(); });
+  window.addEventListener("online", flush);
+  load();
+})();

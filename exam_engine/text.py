@@ -1,0 +1,17 @@
+"""Text hygiene: every string that enters the system is NFC-normalised Unicode."""
+
+from __future__ import annotations
+
+import unicodedata
+
+
+def nfc(value: str) -> str:
+    """NFC-normalise and strip surrounding white space (names typed with decomposed accents
+    from some Vietnamese keyboards must compare equal to precomposed ones)."""
+    return unicodedata.normalize("NFC", value).strip()
+
+
+def fold_accents(value: str) -> str:
+    """Lower-case without diacritics, for accent-insensitive search: "Định dạng" -> "dinh dang"."""
+    decomposed = unicodedata.normalize("NFD", value.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()

@@ -1,0 +1,17 @@
+"""The web layer: one blueprint per audience, thin over the domain services."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from certs.web import public_bp
+    from exam_engine.web.auth import auth_bp
+    from exam_engine.web.candidate import candidate_bp
+    from exam_engine.web.errors import register_error_handlers
+    from exam_engine.web.staff import staff_bp
+
+    for blueprint in (auth_bp, candidate_bp, staff_bp, public_bp):
+        app.register_blueprint(blueprint)
+    register_error_handlers(app)

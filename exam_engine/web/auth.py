@@ -1,0 +1,92 @@
+"""Logging in and out: staff and teachers by password, candidates by số báo danh + session code."""
+
+from __future__ import annotations
+
+from flask import (Blueprint, flash, redirect, render_template, request, session,
+                   url_for)
+
+from exam_engine.accounts import Role, authenticate
+from exam_engine.exams.delivery import find_candidate_for_login
+from exam_engine.exams.errors import NotFound
+from exam_engine.i18n import gettext, localized
+
+from .context import cache, current_user, db
+
+auth_bp = Blueprint("auth", __name__)
+
+HOME_BY_ROLE = {Role.STAFF: "staff.sessions", Role.ADMIN: "staff.sessions"}
+MAX_FAILURES = 10  # per client address and 15 minutes
+
+
+def _too_many_failures(kind: str) -> bool:
+    return (cache().get_json(f"login-fail:{kind}:{request.remote_addr}") or 0) >= MAX_FAILURES
+
+
+def _count_failure(kind: str) -> None:
+    cache().incr(f"login-fail:{kind}:{request.remote_addr}", ttl_seconds=900)
+
+
+@auth_bp.get("/")
+def index():
+    user = current_user()
+    if user is not None and user.role in HOME_BY_ROLE:
+        return redirect(url_for(HOME_BY_ROLE[user.role]))
+    return render_template("index.html", user=user)
+
+
+@auth_bp.route("/dang-nhap", methods=["GET", "POST"])
+def login():
+    error = None
+    if request.method == "POST":
+        if _too_many_failures("user"):
+            error = localized("Quá nhiều lần đăng nhập sai, hãy thử lại sau 15 phút.",
+                              "Too many failed logins; try again in 15 minutes.")
+        else:
+            user = authenticate(db(), request.form.get("username", ""),
+                                request.form.get("password", ""))
+            if user is None:
+                _count_failure("user")
+                error = gettext("Sai tên đăng nhập hoặc mật khẩu.")
+            else:
+                db().commit()  # a password rehash, if any
+                session.clear()
+                session["user_id"] = user.id
+                next_url = request.args.get("next", "")
+                if next_url.startswith("/") and not next_url.startswith("//"):
+                    return redirect(next_url)
+                return redirect(url_for(HOME_BY_ROLE.get(user.role, "auth.index")))
+    return render_template("login.html", error=error), (401 if error else 200)
+
+
+@auth_bp.route("/thi/dang-nhap", methods=["GET", "POST"])
+def candidate_login():
+    error = None
+    if request.method == "POST":
+        if _too_many_failures("candidate"):
+            error = localized("Quá nhiều lần đăng nhập sai, hãy báo cán bộ coi thi.",
+                              "Too many failed logins; call the invigilator.")
+        else:
+            try:
+                candidate = find_candidate_for_login(db(), request.form.get("candidate_number", ""),
+                                                     request.form.get("session_code", ""))
+            except NotFound as missing:
+                _count_failure("candidate")
+                error = localized(missing.message_vi, missing.message_en)
+            else:
+                session.clear()
+                session["attempt_id"] = candidate.attempt.id
+                session["role"] = Role.CANDIDATE.value
+                return redirect(url_for("candidate.exam"))
+    return render_template("candidate_login.html", error=error), (401 if error else 200)
+
+
+@auth_bp.post("/dang-xuat")
+def logout():
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    flash(gettext("Đăng xuất"))
+    return redirect(url_for("auth.index"))
+
+

@@ -1,0 +1,101 @@
+"""The candidate's exam: instructions, the questions, autosave, submit, result."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+
+from sqlalchemy import select
+
+from exam_engine.db import utcnow
+from exam_engine.exams import delivery
+from exam_engine.exams.errors import InvalidAnswer
+from exam_engine.exams.models import Result
+from exam_engine.exams.states import AttemptStatus
+
+from .context import cache, candidate_required, db
+
+candidate_bp = Blueprint("candidate", __name__, url_prefix="/thi")
+
+
+def _attempt_id() -> int:
+    return int(session["attempt_id"])
+
+
+@candidate_bp.get("/")
+@candidate_required
+def exam():
+    now = utcnow()
+    attempt = delivery.get_attempt(db(), _attempt_id())
+    if attempt.status is AttemptStatus.IN_PROGRESS and attempt.deadline <= now:
+        delivery.start_attempt(db(), attempt.id, now)  # closes it at the deadline
+        db().commit()
+    if attempt.status is AttemptStatus.SUBMITTED:
+        return redirect(url_for("candidate.result"))
+    session_ = attempt.candidate.session
+    template = "exam.html" if attempt.status is AttemptStatus.IN_PROGRESS else "instructions.html"
+    return render_template(template, attempt=attempt, candidate=attempt.candidate,
+                           exam=session_, seconds_left=delivery.seconds_left(attempt, now))
+
+
+@candidate_bp.post("/bat-dau")
+@candidate_required
+def start():
+    delivery.start_attempt(db(), _attempt_id(), utcnow())
+    db().commit()
+    return redirect(url_for("candidate.exam"))
+
+
+@candidate_bp.get("/api/paper")
+@candidate_required
+def paper():
+    now = utcnow()
+    attempt = delivery.get_attempt(db(), _attempt_id())
+    if attempt.status is AttemptStatus.IN_PROGRESS and attempt.deadline <= now:
+        delivery.start_attempt(db(), attempt.id, now)
+        db().commit()
+    response = jsonify(delivery.paper(db(), attempt, now))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@candidate_bp.post("/api/answers")
+@candidate_required
+def save_answer():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidAnswer("Dữ liệu gửi lên không hợp lệ.", "the body must be a JSON object")
+    try:
+        position, seq = int(body["position"]), int(body["seq"])
+        selected = [int(i) for i in body.get("selected", [])]
+    except (KeyError, TypeError, ValueError):
+        raise InvalidAnswer("Thiếu câu hỏi, lựa chọn hoặc số thứ tự lưu.",
+                            "position, selected and seq are required") from None
+    saved = delivery.save_answer(
+        db(), cache(), _attempt_id(), position=position, selected=selected,
+        flagged=bool(body.get("flagged", False)), seq=seq, now=utcnow(),
+        grace_seconds=current_app.config["SAVE_GRACE_SECONDS"])
+    db().commit()  # acknowledged only once it is durable
+    return jsonify(ok=True, position=saved.position, seq=saved.seq,
+                   saved_at=saved.saved_at.isoformat())
+
+
+@candidate_bp.post("/api/submit")
+@candidate_required
+def submit():
+    result = delivery.submit_attempt(db(), _attempt_id(), actor="candidate", now=utcnow())
+    db().commit()
+    return jsonify(ok=True, receipt=f"KQ-{result.attempt_id}-{result.id}",
+                   result_url=url_for("candidate.result"))
+
+
+@candidate_bp.get("/ket-qua")
+@candidate_required
+def result():
+    attempt = delivery.get_attempt(db(), _attempt_id())
+    if attempt.status is not AttemptStatus.SUBMITTED:
+        return redirect(url_for("candidate.exam"))
+    latest = db().scalar(select(Result).where(Result.attempt_id == attempt.id)
+                         .order_by(Result.id.desc()))
+    return render_template("result.html", attempt=attempt, candidate=attempt.candidate,
+                           exam=attempt.candidate.session, result=latest)
+

@@ -1,0 +1,65 @@
+"""Per-request plumbing shared by the blueprints: the database session, cache, current user."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import abort, current_app, g, redirect, request, session, url_for
+from sqlalchemy.orm import Session
+
+from exam_engine.accounts import Role, User
+from exam_engine.cache import Cache
+
+
+def db() -> Session:
+    """This request's unit of work; the view commits once, at its end."""
+    if "db" not in g:
+        g.db = current_app.extensions["db_sessions"]()
+    return g.db
+
+
+def cache() -> Cache:
+    return current_app.extensions["cache"]
+
+
+def current_user() -> User | None:
+    user_id = session.get("user_id")
+    if user_id is None:
+        return None
+    if "user" not in g:
+        g.user = db().get(User, user_id)
+    return g.user
+
+
+def roles_required(*roles: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Only these roles (admin always) may call the view; anonymous users go to login."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            user = current_user()
+            if user is None or not user.active:
+                return redirect(url_for("auth.login", next=request.path))
+            if user.role not in roles and user.role is not Role.ADMIN:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def candidate_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Candidate pages: the session holds the attempt id set at candidate login."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if session.get("attempt_id") is None:
+            if request.path.startswith("/thi/api/"):
+                abort(401)
+            return redirect(url_for("auth.candidate_login"))
+        return view(*args, **kwargs)
+
+    return wrapped

@@ -1,0 +1,150 @@
+"""Sở staff: exam sessions, rosters, scheduling, approval, certificate issuance, the register."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from certs.issuance import certificate_data, issue_certificates, revoke_certificate
+from certs.models import Certificate, RegisterEntry
+from certs.pdf import render_certificate
+from certs.web import current_issuer
+from exam_engine.accounts import Role
+from exam_engine.db import utcnow
+from exam_engine.exams import results, scheduling
+from exam_engine.exams.errors import ExamError
+from exam_engine.exams.models import Candidate, ExamSession
+from exam_engine.exams.roster_csv import parse_roster_csv
+from exam_engine.i18n import localized
+
+from .context import current_user, db, roles_required
+
+staff_bp = Blueprint("staff", __name__, url_prefix="/can-bo")
+MODULES = scheduling.TT03_BASIC_MODULES
+
+
+def _session_or_404(session_id: int) -> ExamSession:
+    exam = db().get(ExamSession, session_id)
+    if exam is None:
+        abort(404)
+    return exam
+
+
+@staff_bp.get("/ca-thi")
+@roles_required(Role.STAFF)
+def sessions():
+    rows = db().scalars(select(ExamSession).order_by(ExamSession.exam_date.desc(),
+                                                     ExamSession.id.desc())).all()
+    return render_template("staff/sessions.html", sessions=rows, modules=MODULES,
+                           today=date.today().isoformat())
+
+
+def _form_int(name: str, default: int) -> int:
+    raw = request.form.get(name, "").strip()
+    try:
+        return int(raw) if raw else default
+    except ValueError:
+        raise ExamError(f"Trường '{name}': phải là số nguyên.", f"field {name}: integer") from None
+
+
+@staff_bp.post("/ca-thi")
+@roles_required(Role.STAFF)
+def create_session():
+    try:
+        exam_date = date.fromisoformat(request.form.get("exam_date", ""))
+        pass_percent = float(request.form.get("pass_percent", "50") or 50)
+    except ValueError:
+        raise ExamError("Ngày thi hoặc ngưỡng đạt không hợp lệ.",
+                        "invalid exam date or pass mark") from None
+    exam = scheduling.create_session(
+        db(), title=request.form.get("title", "").strip() or "Kỳ thi ƯDCNTT cơ bản",
+        exam_date=exam_date, room=request.form.get("room", ""),
+        exam_council=request.form.get("exam_council", ""),
+        duration_minutes=_form_int("duration_minutes", 40),
+        items_per_module={m: _form_int(f"n_{m}", 5) for m in MODULES},
+        pass_percent=pass_percent, created_by=current_user().id)
+    roster_text = request.form.get("roster_csv", "")
+    upload = request.files.get("roster_file")
+    if upload and upload.filename:
+        try:
+            roster_text = upload.read().decode("utf-8")
+        except UnicodeDecodeError:
+            raise ExamError(f"Tệp {upload.filename}: không phải UTF-8.",
+                            f"file {upload.filename}: not UTF-8") from None
+    if roster_text.strip():
+        scheduling.enrol_candidates(db(), exam, parse_roster_csv(roster_text))
+    db().commit()
+    return redirect(url_for("staff.session_detail", session_id=exam.id))
+
+
+@staff_bp.get("/ca-thi/<int:session_id>")
+@roles_required(Role.STAFF)
+def session_detail(session_id: int):
+    exam = _session_or_404(session_id)
+    certificates = {c.candidate_id: c for c in db().scalars(
+        select(Certificate).join(Candidate).where(Candidate.exam_session_id == exam.id))}
+    return render_template("staff/session.html", exam=exam,
+                           rows=results.session_results(db(), exam), certificates=certificates)
+
+
+@staff_bp.post("/ca-thi/<int:session_id>/xep-de")
+@roles_required(Role.STAFF)
+def schedule(session_id: int):
+    count = scheduling.schedule_session(db(), _session_or_404(session_id))
+    db().commit()
+    flash(localized(f"Đã xếp {count} đề thi.", f"{count} forms assembled."))
+    return redirect(url_for("staff.session_detail", session_id=session_id))
+
+
+@staff_bp.post("/ca-thi/<int:session_id>/duyet")
+@roles_required(Role.STAFF)
+def approve(session_id: int):
+    results.approve_results(db(), _session_or_404(session_id), approved_by=current_user().id,
+                            now=utcnow(), grace_seconds=current_app.config["SAVE_GRACE_SECONDS"])
+    db().commit()
+    return redirect(url_for("staff.session_detail", session_id=session_id))
+
+
+@staff_bp.post("/ca-thi/<int:session_id>/cap-chung-chi")
+@roles_required(Role.STAFF)
+def issue(session_id: int):
+    issued = issue_certificates(db(), _session_or_404(session_id), issuer=current_issuer(),
+                                issue_date=date.today(), issued_by=current_user().id,
+                                decision_number=request.form.get("decision_number") or None)
+    db().commit()
+    flash(localized(f"Đã cấp {len(issued)} chứng chỉ.", f"{len(issued)} certificates issued."))
+    return redirect(url_for("staff.session_detail", session_id=session_id))
+
+
+@staff_bp.get("/chung-chi/<int:certificate_id>.pdf")
+@roles_required(Role.STAFF)
+def certificate_pdf(certificate_id: int):
+    cert = db().get(Certificate, certificate_id)
+    if cert is None:
+        abort(404)
+    pdf = render_certificate(certificate_data(cert, cert.candidate.session, current_issuer()))
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="chung-chi-{cert.serial}.pdf"'})
+
+
+@staff_bp.post("/chung-chi/<int:certificate_id>/thu-hoi")
+@roles_required(Role.STAFF)
+def revoke(certificate_id: int):
+    cert = db().get(Certificate, certificate_id)
+    if cert is None:
+        abort(404)
+    revoke_certificate(db(), cert, reason=request.form.get("reason", ""),
+                       decision_number=request.form.get("decision_number", ""),
+                       revoked_by=current_user().id)
+    db().commit()
+    return redirect(url_for("staff.register"))
+
+
+@staff_bp.get("/so-goc")
+@roles_required(Role.STAFF)
+def register():
+    entries = db().scalars(select(RegisterEntry).order_by(RegisterEntry.id)).all()
+    certificates = {c.id: c for c in db().scalars(select(Certificate))}
+    return render_template("staff/register.html", entries=entries, certificates=certificates)

@@ -1,0 +1,1 @@
+"""Item bank: items, their life cycle, and the psychometric core in ``irt``."""

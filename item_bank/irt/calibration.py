@@ -1,0 +1,415 @@
+"""Item calibration by marginal maximum likelihood with EM (Bock & Aitkin 1981).
+
+θ ~ N(μ, σ²) is integrated on fixed standard-normal quadrature (nodes move with μ and σ). The
+E-step (``estep``) works on the observed (person, item, score) cells only, so sparse designs —
+linked forms, adaptive testing — cost what they hold. The M-step (``mstep``) is batched Fisher
+scoring over all items. Priors turn it into Bayes modal estimation (Mislevy 1986); the 3PL always
+gets a Beta prior on c unless it is explicitly removed.
+
+Identification: θ ~ N(0, 1) for 2PL/3PL/GRM/GPCM. Rasch fixes a = 1 and estimates σ; 1PL is the
+same likelihood reported with a common slope a = σ and θ ~ N(0, 1). With anchors the anchored
+items are fixed and μ, σ are estimated, so the new items land on the anchors' scale.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+import numpy as np
+
+from item_bank.irt.data import ResponseData, as_response_data
+from item_bank.irt.estep import build_design, e_step
+from item_bank.irt.models import DICHOTOMOUS_MODELS, ItemParameters, normalise_model
+from item_bank.irt.mstep import (
+    DEFAULT_C_PRIOR,
+    Prior,
+    fisher_scoring_items,
+    log_probs_packed,
+    pack,
+    prior_terms,
+    unpack,
+    update_latent,
+)
+from item_bank.irt.quadrature import standard_normal_quadrature
+from item_bank.irt.standard_errors import ParameterErrors, cross_product_errors
+
+__all__ = [
+    "Calibration",
+    "ConvergenceWarning",
+    "ParameterErrors",
+    "calibrate",
+    "marginal_loglik",
+]
+
+ProgressCallback = Callable[[int, float, float], None]
+AnchorSpec = Union[  # noqa: UP007 - a runtime alias needs Union on 3.9-style checkers too
+    Mapping[int, Any], tuple[Sequence[int], ItemParameters], None
+]
+
+
+class ConvergenceWarning(UserWarning):
+    """EM stopped at ``max_iter`` before the parameter change fell below ``tol``."""
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A fitted calibration.
+
+    Attributes:
+        model: canonical model name.
+        params: the item parameters (slope–intercept form, difficulty form via properties).
+        se: standard errors, same shapes as the parameters (NaN where fixed); see ``se_method``.
+        se_method: how ``se`` was computed.
+        loglik: marginal log-likelihood at the estimates (without the log prior).
+        n_iter: EM iterations run; converged: whether the change fell below ``tol``.
+        nodes: (n_q,) standard quadrature nodes x_q; weights: (n_q,) their weights (sum 1);
+            the latent nodes are ``latent_mean + latent_sd * nodes``.
+        latent_mean, latent_sd: the latent distribution (0 and 1 unless estimated).
+        loglik_trace: (n_iter,) the EM objective before each M-step — the marginal
+            log-likelihood plus the log prior density when priors are used — never decreasing.
+        priors: the priors used, {"a" | "d" | "c": (kind, p1, p2)}.
+        anchors: (n_anchors,) indices of the items held fixed.
+    """
+
+    model: str
+    params: ItemParameters
+    se: ParameterErrors
+    se_method: str
+    loglik: float
+    n_iter: int
+    converged: bool
+    nodes: np.ndarray
+    weights: np.ndarray
+    latent_mean: float
+    latent_sd: float
+    loglik_trace: np.ndarray
+    priors: dict[str, Prior] = field(default_factory=dict)
+    anchors: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+
+    @property
+    def a(self) -> np.ndarray:
+        return self.params.a
+
+    @property
+    def b(self) -> np.ndarray:
+        return self.params.b
+
+    @property
+    def c(self) -> np.ndarray:
+        return self.params.c
+
+    @property
+    def d(self) -> np.ndarray:
+        return self.params.d
+
+    @property
+    def thresholds(self) -> np.ndarray:
+        return self.params.thresholds
+
+    @property
+    def theta_nodes(self) -> np.ndarray:
+        """(n_q,) the latent nodes μ + σ x_q."""
+        return self.latent_mean + self.latent_sd * self.nodes
+
+
+# ---- inputs -------------------------------------------------------------------------------------
+
+
+def _resolve_priors(model: str, priors: Mapping[str, Prior | None] | None) -> dict[str, Prior]:
+    """Defaults (Beta(5, 17) on c for 3PL) overridden by the caller; None removes one."""
+    chosen: dict[str, Prior | None] = {"c": DEFAULT_C_PRIOR} if model == "3pl" else {}
+    for name, spec in (priors or {}).items():
+        if name not in ("a", "d", "c"):
+            raise ValueError(f"priors apply to 'a', 'd' or 'c', not {name!r}")
+        if spec is not None:
+            kind, p1, p2 = spec
+            if kind not in ("normal", "lognormal", "beta"):
+                raise ValueError(f"unknown prior {kind!r} for {name}")
+            if p2 <= 0 or (kind == "beta" and p1 <= 0):
+                raise ValueError(f"prior {spec!r} for {name} needs positive parameters")
+            spec = (str(kind), float(p1), float(p2))
+        chosen[name] = spec
+    return {k: v for k, v in chosen.items() if v is not None}
+
+
+def _anchor_rows(anchors: AnchorSpec, model: str, n_items: int) -> tuple[np.ndarray, list]:
+    """Normalise the anchor spec to (indices, list of (a, d (K_i−1,), c))."""
+    if anchors is None:
+        return np.zeros(0, dtype=int), []
+    if isinstance(anchors, tuple):
+        idx, table = anchors
+        idx = np.asarray(idx, dtype=int)
+        if not isinstance(table, ItemParameters) or table.n_items != idx.size:
+            raise ValueError("anchors as a tuple must be (indices, ItemParameters of that length)")
+        rows = [
+            (table.a[j], table.d[j][~np.isnan(table.d[j])], table.c[j]) for j in range(idx.size)
+        ]
+    else:
+        idx_list, rows = [], []
+        for key, value in anchors.items():
+            idx_list.append(int(key))
+            if isinstance(value, ItemParameters):
+                if value.n_items != 1:
+                    raise ValueError(f"anchor {key}: give the parameters of one item")
+                rows.append((value.a[0], value.d[0][~np.isnan(value.d[0])], value.c[0]))
+            elif isinstance(value, Mapping):
+                a = float(value.get("a", 1.0))
+                c = float(value.get("c", 0.0))
+                if "d" in value:
+                    d = np.atleast_1d(np.asarray(value["d"], dtype=float))
+                elif "b" in value or "thresholds" in value:
+                    loc = value["b"] if "b" in value else value["thresholds"]
+                    d = -a * np.atleast_1d(np.asarray(loc, dtype=float))
+                else:
+                    raise ValueError(f"anchor {key}: needs 'd', 'b' or 'thresholds'")
+                rows.append((a, d[~np.isnan(d)], c))
+            else:
+                raise ValueError(
+                    f"anchor {key}: expected ItemParameters or a mapping, got {value!r}"
+                )
+        idx = np.asarray(idx_list, dtype=int)
+    if idx.size and (idx.min() < 0 or idx.max() >= n_items):
+        raise ValueError(f"anchor index out of range [0, {n_items})")
+    if np.unique(idx).size != idx.size:
+        raise ValueError("an anchor item is listed twice")
+    if model in DICHOTOMOUS_MODELS and any(r[1].size != 1 for r in rows):
+        raise ValueError(f"{model} anchors need exactly one intercept each")
+    return idx, rows
+
+
+def _start_values(data: ResponseData, model: str, n_cat: np.ndarray, n_k: int) -> np.ndarray:
+    """Start ψ from observed category proportions (a = 1): logits of the cumulative (GRM) or
+    adjacent-category (GPCM) proportions, smoothed by ½ so empty categories stay finite."""
+    counts = np.zeros((data.n_items, n_k))
+    np.add.at(counts, (data.item, data.score), 1.0)
+    valid = np.arange(n_k) < n_cat[:, None]
+    counts = np.where(valid, counts + 0.5, 0.0)
+    share = counts / counts.sum(axis=1, keepdims=True)
+    d = np.full((data.n_items, n_k - 1), np.nan)
+    c = np.zeros(data.n_items)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if model == "gpcm":
+            d = np.log(counts[:, 1:] / counts[:, :-1])
+        else:
+            above = np.cumsum(share[:, ::-1], axis=1)[:, ::-1][:, 1:]  # P(X >= k), k = 1..K-1
+            if model == "3pl":
+                c[:] = 0.2
+                above = np.clip((above - c[:, None]) / (1 - c[:, None]), 0.05, 0.95)
+            d = np.log(above) - np.log1p(-above)
+    d = np.where(valid[:, 1:], d, np.nan)
+    return pack(np.ones(data.n_items), d, c)
+
+
+def _pad(d: np.ndarray, width: int) -> np.ndarray:
+    out = np.full(width, np.nan)
+    out[: d.size] = d
+    return out
+
+
+# ---- the fit ------------------------------------------------------------------------------------
+
+
+def calibrate(
+    responses: ResponseData | np.ndarray | tuple,
+    model: str,
+    *,
+    anchors: AnchorSpec = None,
+    priors: Mapping[str, Prior | None] | None = None,
+    n_quadrature: int = 41,
+    max_iter: int = 500,
+    tol: float = 1e-4,
+    start: Calibration | ItemParameters | None = None,
+    progress: ProgressCallback | None = None,
+    quadrature: str = "gauss-hermite",
+    dense: bool | None = None,
+) -> Calibration:
+    """Calibrate items by marginal maximum likelihood (EM; Bock & Aitkin 1981).
+
+    Args:
+        responses: (n_persons, n_items) float with NaN = not presented, a ResponseData, or a
+            (person, item, score) tuple; scores are categories 0..K−1.
+        model: "rasch", "1pl", "2pl", "3pl", "grm" (Samejima 1969) or "gpcm" (Muraki 1992).
+        anchors: items held fixed — {item_index: ItemParameters of one item, or a mapping with
+            "a", "d" (or "b"/"thresholds") and "c"}, or (indices, ItemParameters). The latent
+            mean and SD are then estimated.
+        priors: {"a" | "d" | "c": (kind, p1, p2)} with kind "lognormal" (on a: mean and SD of
+            log a), "normal" (on d: mean, SD) or "beta" (on c: α, β); None removes a default.
+            The 3PL defaults to c ~ Beta(5, 17).
+        n_quadrature: quadrature points (41: fewer bias GRM slopes at large N).
+        max_iter: EM iteration limit; tol: stop when no parameter (items, μ, σ) moves more.
+        start: a previous Calibration (continues from its estimates and latent distribution) or
+            ItemParameters.
+        progress: called as progress(iteration, loglik, max_change) after every iteration.
+        quadrature: "gauss-hermite" or "rectangular" (see ``quadrature.py``).
+        dense: force the dense (True) or sparse (False) E-step; None picks by density.
+
+    Returns:
+        Calibration. Emits ConvergenceWarning when max_iter is reached first.
+    """
+    data = as_response_data(responses)
+    model = normalise_model(model)
+    if data.n_obs == 0:
+        raise ValueError("no observed responses to calibrate")
+    inner = "rasch" if model in ("rasch", "1pl") else model
+    prior_spec = _resolve_priors(model, priors)
+    if inner == "rasch":
+        prior_spec.pop("a", None)  # slopes are fixed; the scale lives in σ
+    anchor_idx, anchor_rows = _anchor_rows(anchors, model, data.n_items)
+
+    n_cat = data.n_categories
+    if model in DICHOTOMOUS_MODELS and n_cat.max() > 2:
+        raise ValueError(f"{model} is dichotomous but some scores exceed 1; use 'grm' or 'gpcm'")
+    for j, row in zip(anchor_idx, anchor_rows, strict=True):
+        n_cat[j] = max(n_cat[j], row[1].size + 1)
+    if isinstance(start, Calibration):
+        start_params = start.params
+    else:
+        start_params = start
+    if start_params is not None:
+        if start_params.n_items != data.n_items:
+            raise ValueError("start has a different number of items")
+        n_cat = np.maximum(n_cat, start_params.n_categories)
+    n_k = int(n_cat.max())
+
+    # common slope of 1PL anchors: the inner Rasch fit works on θ' = aθ
+    scale = 1.0
+    if model == "1pl" and anchor_rows:
+        slopes = np.array([r[0] for r in anchor_rows])
+        if np.ptp(slopes) > 1e-9:
+            raise ValueError("1pl anchors must share one common slope")
+        scale = float(slopes[0])
+
+    psi = _start_values(data, inner, n_cat, n_k)
+    mean, sd = 0.0, 1.0
+    if start_params is not None:
+        width = n_k - 1
+        d0 = np.array([_pad(row[~np.isnan(row)], width) for row in start_params.d])
+        psi = pack(start_params.a.copy(), d0, start_params.c.copy())
+        if inner == "rasch":
+            sd = float(np.mean(start_params.a)) if model == "1pl" else sd
+            psi[:, 0] = 1.0
+        if isinstance(start, Calibration):
+            mean, sd = start.latent_mean, start.latent_sd
+            if model == "1pl":
+                mean, sd = mean * np.mean(start.params.a), sd * np.mean(start.params.a)
+    for j, (a_j, d_j, c_j) in zip(anchor_idx, anchor_rows, strict=True):
+        psi[j] = np.concatenate(
+            [[a_j / scale if inner == "rasch" else a_j], _pad(d_j, n_k - 1), [c_j]]
+        )
+        if inner == "rasch" and model == "rasch" and a_j != 1.0:
+            raise ValueError("rasch anchors must have slope 1")
+
+    free = np.zeros_like(psi, dtype=bool)
+    free[:, 1:-1] = ~np.isnan(psi[:, 1:-1])
+    free[:, 0] = inner != "rasch"
+    free[:, -1] = model == "3pl"
+    free[anchor_idx] = False
+    free_mean = bool(anchor_idx.size)
+    free_sd = bool(anchor_idx.size) or inner == "rasch"
+    if anchor_idx.size and model == "rasch" and not free_sd:
+        free_sd = True
+
+    nodes, weights = standard_normal_quadrature(n_quadrature, quadrature)
+    log_w = np.log(weights)
+    design = build_design(data, n_k, dense)
+
+    trace: list[float] = []
+    converged = False
+    n_iter = 0
+    for n_iter in range(1, max_iter + 1):  # noqa: B007 - n_iter is reported after the loop
+        theta = mean + sd * nodes
+        est = e_step(design, log_probs_packed(theta, inner, psi), log_w)
+        objective = est.loglik + float(prior_terms(psi, free, prior_spec)[0].sum())
+        trace.append(objective)
+        new_psi = fisher_scoring_items(est.counts, theta, inner, psi, free, prior_spec)
+        new_mean, new_sd = update_latent(
+            est.counts, nodes, inner, new_psi, mean, sd, free_mean, free_sd
+        )
+        with np.errstate(invalid="ignore"):
+            change = np.nanmax(np.abs(new_psi - psi), initial=0.0)
+        change = max(change, abs(new_mean - mean), abs(new_sd - sd))
+        psi, mean, sd = new_psi, new_mean, new_sd
+        if progress is not None:
+            progress(n_iter, est.loglik, float(change))
+        if change < tol:
+            converged = True
+            break
+    if not converged:
+        warnings.warn(
+            f"{model} calibration did not converge in {max_iter} EM iterations "
+            f"(last parameter change {change:.2e} > tol {tol:.0e})",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+
+    theta = mean + sd * nodes
+    final = e_step(design, log_probs_packed(theta, inner, psi), log_w, keep_posterior=True)
+    errors, se_method = cross_product_errors(
+        data,
+        final.posterior,
+        theta,
+        nodes,
+        inner,
+        psi,
+        free,
+        prior_spec,
+        latent_free=(free_mean, free_sd),
+        slope_is_latent_sd=model == "1pl" and not anchor_idx.size,
+    )
+
+    a, d, c = unpack(psi)
+    if model == "1pl":
+        # the inner Rasch fit has θ' = aθ ~ N(μ', σ'²): a = σ' without anchors, else the anchors'
+        a = np.full_like(a, sd if not anchor_idx.size else scale)
+        mean, sd = (0.0, 1.0) if not anchor_idx.size else (mean / scale, sd / scale)
+    params = ItemParameters(
+        model, a.copy(), d.copy(), c.copy() if model == "3pl" else np.zeros_like(c)
+    )
+    return Calibration(
+        model=model,
+        params=params,
+        se=errors,
+        se_method=se_method,
+        loglik=final.loglik,
+        n_iter=n_iter,
+        converged=converged,
+        nodes=nodes,
+        weights=weights,
+        latent_mean=float(mean),
+        latent_sd=float(sd),
+        loglik_trace=np.asarray(trace),
+        priors=prior_spec,
+        anchors=anchor_idx,
+    )
+
+
+def marginal_loglik(
+    responses: ResponseData | np.ndarray | tuple,
+    params: ItemParameters,
+    *,
+    n_quadrature: int = 41,
+    mean: float = 0.0,
+    sd: float = 1.0,
+    quadrature: str = "gauss-hermite",
+) -> float:
+    """Marginal log-likelihood Σ_p log ∫ P(x_p | θ) N(θ; mean, sd²) dθ on the given quadrature.
+
+    Args:
+        responses: anything ``as_response_data`` accepts; params: the items' parameters.
+
+    Returns:
+        the log-likelihood (float), comparable between parameter sets at equal quadrature.
+    """
+    data = as_response_data(responses)
+    if params.n_items != data.n_items:
+        raise ValueError(f"params has {params.n_items} items, responses {data.n_items}")
+    if np.any(data.n_categories > params.n_categories) and data.score.max() >= 2:
+        raise ValueError("responses use categories the parameters do not have")
+    nodes, weights = standard_normal_quadrature(n_quadrature, quadrature)
+    design = build_design(data, params.max_categories)
+    theta = mean + sd * nodes
+    log_p = log_probs_packed(theta, params.model, pack(params.a, params.d, params.c))
+    return e_step(design, log_p, np.log(weights)).loglik

@@ -1,0 +1,86 @@
+"""Items and their versions. An exam points at the exact version it used."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Enum, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from exam_engine.db import Base, UTCDateTime, utcnow
+
+
+class ItemStatus(enum.StrEnum):
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    RETIRED = "retired"
+
+
+class ItemType(enum.StrEnum):
+    SINGLE = "single"
+    MULTIPLE = "multiple"
+
+
+def _enum(kind: type[enum.Enum], length: int = 20) -> Enum:
+    return Enum(kind, native_enum=False, length=length,
+                values_callable=lambda e: [m.value for m in e])
+
+
+class RequirementCode(Base):
+    """A node of the TT03 requirement tree: module IU04 -> area IU04.5 -> IU04.5.1 -> ..."""
+
+    __tablename__ = "requirement_codes"
+
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("requirement_codes.code"))
+    module: Mapped[str] = mapped_column(String(4), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str | None] = mapped_column(String(300))
+    level: Mapped[str | None] = mapped_column(String(10))  # basic / advanced, on modules
+
+
+class Item(Base):
+    __tablename__ = "items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    module: Mapped[str] = mapped_column(String(4), index=True)
+    code: Mapped[str] = mapped_column(ForeignKey("requirement_codes.code"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    versions: Mapped[list[ItemVersion]] = relationship(
+        back_populates="item", order_by="ItemVersion.version")
+
+
+class ItemVersion(Base):
+    """One immutable-once-approved version of an item, with its (possibly demo) IRT parameters."""
+
+    __tablename__ = "item_versions"
+    __table_args__ = (UniqueConstraint("item_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    version: Mapped[int] = mapped_column(default=1)
+    type: Mapped[ItemType] = mapped_column(_enum(ItemType))
+    stem: Mapped[str] = mapped_column(Text)
+    options: Mapped[list[str]] = mapped_column(JSON)
+    correct: Mapped[list[int]] = mapped_column(JSON)  # original option indices
+    explanation: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[ItemStatus] = mapped_column(_enum(ItemStatus), default=ItemStatus.DRAFT)
+    irt_a: Mapped[float | None] = mapped_column(Float)
+    irt_b: Mapped[float | None] = mapped_column(Float)
+    irt_c: Mapped[float | None] = mapped_column(Float)
+    # True while the parameters are seeded guesses, not estimates from live data.
+    irt_is_demo: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    item: Mapped[Item] = relationship(back_populates="versions")
+
+    def candidate_view(self, option_order: list[int]) -> dict[str, Any]:
+        """What a candidate's browser may see: stem and options in his order, never the key."""
+        return {"type": self.type.value, "stem": self.stem,
+                "options": [self.options[i] for i in option_order]}

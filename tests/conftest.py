@@ -1,0 +1,205 @@
+"""Shared fixtures: a real database per backend (SQLite file and PostgreSQL), the app, factories.
+
+PostgreSQL (127.0.0.1:5432, database `test`) and Redis (127.0.0.1:6379) are used when present.
+Off CI a missing service skips its tests with the reason; under CI=true it fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from exam_engine.db import make_engine, make_session_factory
+from exam_engine.models_registry import metadata
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+ON_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require_service(available: bool, reason: str) -> None:
+    """Skip loudly off CI; fail on CI, where every service must be there."""
+    if available:
+        return
+    if ON_CI:
+        pytest.fail(f"CI=true but {reason}")
+    pytest.skip(reason)
+
+
+def require_tool(name: str) -> str:
+    path = shutil.which(name)
+    require_service(path is not None, f"the tool {name!r} is not installed")
+    return path  # type: ignore[return-value]
+
+
+def _postgres_available() -> tuple[bool, str]:
+    try:
+        engine = make_engine(POSTGRES_URL)
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+        return True, ""
+    except Exception as error:  # noqa: BLE001 - any failure means "not here"
+        return False, f"PostgreSQL is not reachable at {POSTGRES_URL}: {error.__class__.__name__}"
+
+
+def _fresh_postgres() -> None:
+    engine = make_engine(POSTGRES_URL)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated database of each backend, once per test run."""
+    from exam_engine.migrate import upgrade
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    else:
+        ok, reason = _postgres_available()
+        require_service(ok, reason)
+        _fresh_postgres()
+        url = POSTGRES_URL
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def _truncate(engine: Engine) -> None:
+    tables = [t.name for t in reversed(metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Session]:
+    """A session on an empty database; the test commits as the app would."""
+    _truncate(engine)
+    session = make_session_factory(engine)()
+    yield session
+    session.rollback()
+    session.close()
+
+
+@pytest.fixture(scope="session")
+def signing_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from certs.signing import generate_signing_key
+    path = tmp_path_factory.mktemp("keys") / "cert_signing_key.pem"
+    path.write_bytes(generate_signing_key())
+    return path
+
+
+@pytest.fixture
+def app_config(database_url: str, signing_key: Path) -> dict[str, Any]:
+    return {"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test-secret",
+            "CERT_SIGNING_KEY_FILE": str(signing_key), "PUBLIC_BASE_URL": "http://localhost"}
+
+
+@pytest.fixture
+def app(app_config: dict[str, Any], db: Session):
+    from exam_engine import create_app
+    app = create_app(app_config)
+    yield app
+    app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+# ---- factories -------------------------------------------------------------------------------
+
+@pytest.fixture
+def make_bank(db: Session) -> Callable[..., dict[str, list[int]]]:
+    """Approved single- and multiple-choice items for the given modules (n per module)."""
+    from item_bank.models import Item, ItemStatus, ItemType, ItemVersion, RequirementCode
+
+    def make(modules: tuple[str, ...] = ("IU01", "IU02", "IU03", "IU04", "IU05", "IU06"),
+             per_module: int = 6) -> dict[str, list[int]]:
+        ids: dict[str, list[int]] = {}
+        for module in modules:
+            if db.get(RequirementCode, module) is None:
+                db.add(RequirementCode(code=module, module=module, name=f"Mô-đun {module}"))
+                db.flush()
+            for i in range(per_module):
+                multiple = i % 3 == 2
+                item = Item(key=f"{module}-T{i:03d}", module=module, code=module)
+                db.add(item)
+                db.flush()
+                version = ItemVersion(
+                    item_id=item.id, version=1,
+                    type=ItemType.MULTIPLE if multiple else ItemType.SINGLE,
+                    stem=f"Câu hỏi thử {module} số {i}: chọn đáp án đúng?",
+                    options=["Đáp án A", "Đáp án B", "Đáp án C", "Đáp án D"],
+                    correct=[0, 2] if multiple else [1], status=ItemStatus.APPROVED,
+                    irt_a=1.0 + 0.1 * i, irt_b=-1.0 + 0.4 * i, irt_c=0.0 if multiple else 0.2)
+                db.add(version)
+                db.flush()
+                ids.setdefault(module, []).append(version.id)
+        db.commit()
+        return ids
+
+    return make
+
+
+@pytest.fixture
+def make_session(db: Session, make_bank) -> Callable[..., Any]:
+    """A scheduled exam session with a roster of n Vietnamese candidates."""
+    from exam_engine.exams.scheduling import (RosterRow, create_session, enrol_candidates,
+                                              schedule_session)
+
+    names = ["Nguyễn Thị Ánh Tuyết", "Trần Văn Đức", "Lê Hoàng Yến", "Đặng Quốc Việt",
+             "Hoàng Thị Thu Hằng", "Trương Ngọc Ưng Hoàng"]
+
+    def make(n_candidates: int = 3, per_module: int = 2, duration_minutes: int = 30,
+             pass_percent: float = 50.0, schedule: bool = True):
+        make_bank()
+        session = create_session(
+            db, title="Ca thi thử", exam_date=date(2026, 11, 24), room="Phòng 1",
+            exam_council="Hội đồng thi Sở GD&ĐT Bắc Ninh", duration_minutes=duration_minutes,
+            items_per_module={m: per_module for m in ("IU01", "IU02", "IU03", "IU04", "IU05", "IU06")},
+            pass_percent=pass_percent)
+        rows = [RosterRow(f"BN{i + 1:04d}", names[i % len(names)], date(1990, 1, 1 + i),
+                          "Bắc Ninh", "Nữ" if i % 2 == 0 else "Nam", f"0271900{i:05d}")
+                for i in range(n_candidates)]
+        enrol_candidates(db, session, rows)
+        if schedule:
+            schedule_session(db, session, seed=7)
+        db.commit()
+        return session
+
+    return make
+
+
+@pytest.fixture
+def make_user(db: Session) -> Callable[..., Any]:
+    from exam_engine.accounts import Role, create_user
+
+    def make(username: str = "canbo", role: Role = Role.STAFF, password: str = "mật-khẩu-123"):
+        user = create_user(db, username, password, "Trần Thị Minh Thư", role)
+        db.commit()
+        return user
+
+    return make
