@@ -39,11 +39,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings["SESSION_COOKIE_SECURE"],
         WTF_CSRF_TIME_LIMIT=None,  # a CSRF token must outlive a 120-minute exam
-        JSON_AS_ASCII=False,
     )
+    app.json.ensure_ascii = False  # Vietnamese stays readable (and smaller) in JSON
     engine = make_engine(settings["DATABASE_URL"])
     app.extensions["db_engine"] = engine
-    app.extensions["db_sessions"] = make_session_factory(engine)
+    app.extensions["db_sessions"] = make_session_factory(engine, writes=True)
+    app.extensions["db_read_sessions"] = make_session_factory(engine)
     app.extensions["cache"] = make_cache(settings["REDIS_URL"])
     csrf.init_app(app)
     install_i18n(app)

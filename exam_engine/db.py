@@ -70,16 +70,23 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            # Take the write lock up front: a read-then-write transaction then never fails
-            # half-way with SQLITE_BUSY, and concurrent writers queue instead of erroring.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A unit of work that writes takes the write lock up front: its read-then-write
+            # then never fails half-way with SQLITE_BUSY, and writers queue instead of erroring.
+            # Readers stay deferred, so they never block anyone (WAL).
+            writes = conn.get_execution_options().get(WRITE_OPTION, False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+WRITE_OPTION = "exam_engine_writes"
+
+
+def make_session_factory(engine: Engine, *, writes: bool = False) -> sessionmaker[Session]:
+    """Sessions for reading, or (``writes=True``) for a unit of work that will write."""
+    bind = engine.execution_options(**{WRITE_OPTION: True}) if writes else engine
+    return sessionmaker(bind=bind, expire_on_commit=False)
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,8 +77,12 @@ def _first_appearance(labels: Sequence[str]) -> tuple[list[str], np.ndarray]:
     return [str(u) for u in uniques[order]], rank[inverse]
 
 
-def read_responses_csv(path: str | Path) -> ResponseFile:
-    """Read a dense or long response CSV (see the module docstring); the header decides."""
+def read_responses_csv(path: str | Path, first_category: int = 0) -> ResponseFile:
+    """Read a dense or long response CSV (see the module docstring); the header decides.
+
+    ``first_category`` is subtracted from every score, so files coded 1..K (Likert-style)
+    become the 0..K−1 categories the models use.
+    """
     path = Path(path)
     with path.open(newline="", encoding="utf-8-sig") as handle:
         rows = list(csv.reader(handle))
@@ -87,6 +91,9 @@ def read_responses_csv(path: str | Path) -> ResponseFile:
     header = [h.strip() for h in rows[0]]
     body = [r for r in rows[1:] if any(cell.strip() for cell in r)]
     lowered = [h.lower() for h in header]
+    short = next((n for n, r in enumerate(body) if len(r) < len(header)), None)
+    if short is not None:
+        raise click.ClickException(f"{path}:{short + 2}: fewer cells than the header has columns")
     if all(col in lowered for col in _LONG_COLUMNS):
         cols = [lowered.index(col) for col in _LONG_COLUMNS]
         kept = [
@@ -96,11 +103,15 @@ def read_responses_csv(path: str | Path) -> ResponseFile:
         kept = [k for k in kept if not math.isnan(k[2])]
         persons, person_idx = _first_appearance([k[0] for k in kept])
         items, item_idx = _first_appearance([k[1] for k in kept])
-        scores = np.array([k[2] for k in kept])
-        data = ResponseData.from_triples(person_idx, item_idx, scores, len(persons), len(items))
+        scores = np.array([k[2] for k in kept]) - first_category
+        data = _checked(
+            path, ResponseData.from_triples, person_idx, item_idx, scores, len(persons), len(items)
+        )
         return ResponseFile(persons, items, data)
     has_id = lowered[0] in _ID_COLUMNS
     items = header[1:] if has_id else header
+    if len(set(items)) != len(items):
+        raise click.ClickException(f"{path}: item names in the header repeat")
     dense = np.full((len(body), len(items)), np.nan)
     persons = []
     for n, row in enumerate(body):
@@ -111,11 +122,17 @@ def read_responses_csv(path: str | Path) -> ResponseFile:
             )
         persons.append(row[0].strip() if has_id else str(n + 1))
         dense[n] = [_cell(c, f"{path}:{n + 2}") for c in cells]
+    return ResponseFile(
+        persons, items, _checked(path, ResponseData.from_dense, dense - first_category)
+    )
+
+
+def _checked(path: Path, build: Callable[..., ResponseData], *args: object) -> ResponseData:
+    """Build ResponseData, turning its validation errors into a message naming the file."""
     try:
-        data = ResponseData.from_dense(dense)
+        return build(*args)
     except ValueError as error:
         raise click.ClickException(f"{path}: {error}") from None
-    return ResponseFile(persons, items, data)
 
 
 def _csv_text(rows: list[list[str]]) -> str:
@@ -251,6 +268,13 @@ def _anchors(path: Path, items: list[str]) -> tuple[np.ndarray, ItemParameters]:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Parameter CSV of items to hold fixed (matched by item name).",
 )
+@click.option(
+    "--first-category",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Score of the lowest category in FILE (1 for files coded 1..K).",
+)
 @click.option("--max-iter", type=int, default=500, show_default=True)
 @click.option("--tol", type=float, default=1e-4, show_default=True)
 @click.option("--quadrature-points", type=int, default=41, show_default=True)
@@ -260,12 +284,13 @@ def calibrate_command(
     out: Path | None,
     plot: Path | None,
     anchors: Path | None,
+    first_category: int,
     max_iter: int,
     tol: float,
     quadrature_points: int,
 ) -> None:
     """Calibrate item parameters from the responses in FILE (marginal ML, EM)."""
-    responses = read_responses_csv(file)
+    responses = read_responses_csv(file, first_category)
     anchor_spec = _anchors(anchors, responses.items) if anchors else None
     click.echo(
         f"Calibrating {model} on {responses.data.n_persons} persons x {responses.data.n_items} "
@@ -312,6 +337,13 @@ def calibrate_command(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Parameter CSV from 'irt calibrate'.",
 )
+@click.option(
+    "--first-category",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Score of the lowest category in FILE (1 for files coded 1..K).",
+)
 @click.option("--method", type=click.Choice(sorted(_SCORERS)), default="eap", show_default=True)
 @click.option(
     "--scale",
@@ -329,13 +361,14 @@ def calibrate_command(
 def score_command(
     file: Path,
     params_path: Path,
+    first_category: int,
     method: str,
     scale: str | None,
     cut_theta: float,
     out: Path | None,
 ) -> None:
     """Score every person in FILE: theta, se (and scaled score, pass) as CSV."""
-    responses = read_responses_csv(file)
+    responses = read_responses_csv(file, first_category)
     names, params = read_parameters_csv(params_path)
     position = {name: j for j, name in enumerate(names)}
     unknown = [item for item in responses.items if item not in position]

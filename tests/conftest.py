@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from exam_engine.db import make_engine, make_session_factory
@@ -175,7 +175,9 @@ def make_session(db: Session, make_bank) -> Callable[..., Any]:
 
     def make(n_candidates: int = 3, per_module: int = 2, duration_minutes: int = 30,
              pass_percent: float = 50.0, schedule: bool = True):
-        make_bank()
+        from item_bank.models import Item
+        if db.scalar(select(Item.id).limit(1)) is None:
+            make_bank()
         session = create_session(
             db, title="Ca thi thử", exam_date=date(2026, 11, 24), room="Phòng 1",
             exam_council="Hội đồng thi Sở GD&ĐT Bắc Ninh", duration_minutes=duration_minutes,

@@ -16,7 +16,8 @@ from exam_engine.cache import Cache
 def db() -> Session:
     """This request's unit of work; the view commits once, at its end."""
     if "db" not in g:
-        g.db = current_app.extensions["db_sessions"]()
+        reads_only = request.method in ("GET", "HEAD")
+        g.db = current_app.extensions["db_read_sessions" if reads_only else "db_sessions"]()
     return g.db
 
 

@@ -1,6 +1,22 @@
 """Psychometric core: IRT models, calibration, scoring. Pure numpy/scipy, arrays in and out."""
 
+from item_bank.irt.classical import (
+    corrected_item_total,
+    cronbach_alpha,
+    distractor_analysis,
+    item_p_values,
+    point_biserial,
+)
 from item_bank.irt.data import ResponseData, as_response_data
+from item_bank.irt.fit import ItemFit, item_fit_sx2, person_fit_lz, person_fit_lzstar
+from item_bank.irt.linking import (
+    link,
+    link_haebara,
+    link_mean_mean,
+    link_mean_sigma,
+    link_stocking_lord,
+    transform_parameters,
+)
 from item_bank.irt.models import (
     MODELS,
     ItemParameters,
@@ -12,6 +28,14 @@ from item_bank.irt.models import (
     normalise_model,
     test_information,
 )
+from item_bank.irt.scales import (
+    ReportingScale,
+    ic3_scale,
+    scale_from_anchor_points,
+    vietnamese_scale,
+)
+from item_bank.irt.scoring import EAPScorer, score_eap, score_map, score_mle
+from item_bank.irt.sum_score import SumScoreTable, sum_score_distribution, sum_score_table
 
 __all__ = [
     "MODELS",
@@ -25,4 +49,34 @@ __all__ = [
     "log_category_probabilities",
     "normalise_model",
     "test_information",
+]
+
+# scoring and analysis
+__all__ += [
+    "EAPScorer",
+    "ItemFit",
+    "ReportingScale",
+    "SumScoreTable",
+    "corrected_item_total",
+    "cronbach_alpha",
+    "distractor_analysis",
+    "ic3_scale",
+    "item_fit_sx2",
+    "item_p_values",
+    "link",
+    "link_haebara",
+    "link_mean_mean",
+    "link_mean_sigma",
+    "link_stocking_lord",
+    "person_fit_lz",
+    "person_fit_lzstar",
+    "point_biserial",
+    "scale_from_anchor_points",
+    "score_eap",
+    "score_map",
+    "score_mle",
+    "sum_score_distribution",
+    "sum_score_table",
+    "transform_parameters",
+    "vietnamese_scale",
 ]

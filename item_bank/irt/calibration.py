@@ -349,6 +349,7 @@ def calibrate(
     final = e_step(design, log_probs_packed(theta, inner, psi), log_w, keep_posterior=True)
     errors, se_method = cross_product_errors(
         data,
+        design,
         final.posterior,
         theta,
         nodes,

@@ -171,8 +171,8 @@ def distractor_analysis(
         raise ValueError(f"key must have one entry per item ({choices.shape[1]}), got {key.shape}")
     if not 0 < group_fraction <= 0.5:
         raise ValueError("group_fraction must lie in (0, 0.5]")
-    missing = np.vectorize(lambda v: v is None or v == "" or (isinstance(v, float) and np.isnan(v)))
-    absent = missing(choices) if choices.size else np.zeros(choices.shape, bool)
+    # None, "" and NaN (the one value unequal to itself) mark a choice that was not made
+    absent = np.equal(choices, None) | np.equal(choices, "") | np.not_equal(choices, choices)
     if options is None:
         options = sorted({str(v) for v in choices[~absent]} | {str(k) for k in key})
         labels = choices.astype(str)

@@ -8,7 +8,9 @@ category probabilities at the quadrature nodes,
 * the expected category counts are ``r = Yᵀ @ posterior``  (n_items·K, n_q).
 
 Both products cost O(n_obs · n_q). ``Y`` is a scipy.sparse CSR matrix for sparse designs and a
-dense array (BLAS) when most cells are observed, which is several times faster there.
+dense array (BLAS) when most cells are observed. When every cell is observed, category 0 is the
+baseline: ``Y @ L = Y₊ @ (L₊ − L₀) + Σ_i L₀`` with ``Y₊`` the columns of categories ≥ 1, and
+``r₀ = N_q − Σ_{k≥1} r_k``, which halves a dichotomous E-step.
 """
 
 from __future__ import annotations
@@ -20,14 +22,23 @@ import scipy.sparse as sp
 
 from item_bank.irt.data import ResponseData
 
-__all__ = ["DENSE_THRESHOLD", "EStep", "ResponseDesign", "build_design", "e_step"]
+__all__ = [
+    "DENSE_THRESHOLD",
+    "EStep",
+    "ResponseDesign",
+    "build_design",
+    "e_step",
+    "person_item_sums",
+]
 
-# Fraction of observed cells above which the dense BLAS path is used (measured: at 40 % observed
-# a dense one-hot matmul already beats the sparse one on 2 cores).
+# Fraction of observed cells above which the dense BLAS path is used (measured on 2 cores: the
+# dense one-hot product beats the sparse one well below full density).
 DENSE_THRESHOLD = 0.4
 # Log-probabilities below this are clipped so that 0 · log 0 stays 0 in the matrix products;
 # an observed response with P < e^-1e4 cannot occur at accepted parameters.
 _LOG_FLOOR = -1.0e4
+# Persons per block in the dense score products, bounding memory at ~ block · n_items · K floats.
+_PERSON_BLOCK = 16_384
 
 
 @dataclass(frozen=True)
@@ -35,14 +46,16 @@ class ResponseDesign:
     """Indicator form of the responses for the E-step.
 
     Attributes:
-        indicator: (n_persons, n_items·K) 0/1, sparse CSR or dense float.
-        indicator_t: (n_items·K, n_persons) its transpose (CSR, so both products are row-major);
-            None for the dense form.
+        indicator: (n_persons, n_items·K) 0/1, sparse CSR or dense float; for a complete dense
+            design (``baseline``) only the columns of categories 1..K−1, (n_persons, n_items·(K−1)).
+        indicator_t: its transpose as CSR (sparse form only), so both products are row-major.
+        baseline: category 0 is implied (every cell observed).
         n_persons, n_items, n_categories: sizes; K = n_categories (widest item).
     """
 
     indicator: sp.csr_matrix | np.ndarray
     indicator_t: sp.csr_matrix | None
+    baseline: bool
     n_persons: int
     n_items: int
     n_categories: int
@@ -56,18 +69,25 @@ def build_design(
     data: ResponseData, n_categories: int, dense: bool | None = None
 ) -> ResponseDesign:
     """Build the indicator matrix; ``dense=None`` chooses by the observed fraction."""
-    n_cols = data.n_items * n_categories
+    n_k = n_categories
     if dense is None:
         cells = max(data.n_persons * data.n_items, 1)
         dense = data.n_obs / cells >= DENSE_THRESHOLD
-    col = data.item * n_categories + data.score
+    if dense and data.is_complete:
+        y = np.zeros((data.n_persons, data.n_items * (n_k - 1)))
+        pos = data.score > 0
+        y[data.person[pos], data.item[pos] * (n_k - 1) + data.score[pos] - 1] = 1.0
+        return ResponseDesign(y, None, True, data.n_persons, data.n_items, n_k)
+    col = data.item * n_k + data.score
     if dense:
-        y = np.zeros((data.n_persons, n_cols))
+        y = np.zeros((data.n_persons, data.n_items * n_k))
         y[data.person, col] = 1.0
-        return ResponseDesign(y, None, data.n_persons, data.n_items, n_categories)
-    y = sp.csr_matrix((np.ones(data.n_obs), (data.person, col)), shape=(data.n_persons, n_cols))
+        return ResponseDesign(y, None, False, data.n_persons, data.n_items, n_k)
+    y = sp.csr_matrix(
+        (np.ones(data.n_obs), (data.person, col)), shape=(data.n_persons, data.n_items * n_k)
+    )
     y.sort_indices()
-    return ResponseDesign(y, y.T.tocsr(), data.n_persons, data.n_items, n_categories)
+    return ResponseDesign(y, y.T.tocsr(), False, data.n_persons, data.n_items, n_k)
 
 
 @dataclass(frozen=True)
@@ -103,19 +123,59 @@ def e_step(
         EStep with the marginal log-likelihood and expected counts.
     """
     n_q, n_items, n_k = log_probs.shape
-    table = np.maximum(log_probs, _LOG_FLOOR).transpose(1, 2, 0).reshape(n_items * n_k, n_q)
-    post = design.indicator @ table  # (n_persons, n_q) log P(x_p | θ_q)
-    post = np.asarray(post)
-    post += log_weights
+    table = np.maximum(log_probs, _LOG_FLOOR).transpose(1, 2, 0)  # (n_items, K, n_q)
+    if design.baseline:
+        rest = (table[:, 1:, :] - table[:, :1, :]).reshape(n_items * (n_k - 1), n_q)
+        post = design.indicator @ rest
+        post += table[:, 0, :].sum(axis=0) + log_weights
+    else:
+        post = np.asarray(design.indicator @ table.reshape(n_items * n_k, n_q))
+        post += log_weights
     top = post.max(axis=1, keepdims=True)
     post -= top
     np.exp(post, out=post)
     total = post.sum(axis=1, keepdims=True)
     post /= total
     loglik = float(np.sum(top) + np.sum(np.log(total)))
-    if design.is_dense:
-        counts = design.indicator.T @ post
+    if design.baseline:
+        upper = (design.indicator.T @ post).reshape(n_items, n_k - 1, n_q)
+        counts = np.empty((n_items, n_k, n_q))
+        counts[:, 1:, :] = upper
+        counts[:, 0, :] = post.sum(axis=0) - upper.sum(axis=1)
+    elif design.is_dense:
+        counts = (design.indicator.T @ post).reshape(n_items, n_k, n_q)
     else:
-        counts = design.indicator_t @ post
-    counts = np.asarray(counts).reshape(n_items, n_k, n_q)
+        counts = np.asarray(design.indicator_t @ post).reshape(n_items, n_k, n_q)
     return EStep(loglik, counts, post if keep_posterior else None)
+
+
+def person_item_sums(
+    design: ResponseDesign, posterior: np.ndarray, table: np.ndarray
+) -> np.ndarray:
+    """Posterior expectation of a per-(item, category) node function for each observed cell.
+
+    Args:
+        design: a dense design; posterior: (n_persons, n_q); table: (n_items, K, n_q) values
+            f(i, k, θ_q).
+
+    Returns:
+        (n_persons, n_items) ``Σ_q post_pq f(i, x_pi, θ_q)``, 0 where not observed (BLAS only).
+    """
+    if not design.is_dense:
+        raise ValueError("person_item_sums needs a dense design")
+    n_items, n_k, n_q = table.shape
+    out = np.empty((design.n_persons, n_items))
+    if design.baseline:
+        rest = (table[:, 1:, :] - table[:, :1, :]).reshape(n_items * (n_k - 1), n_q).T
+        base = table[:, 0, :].T
+    else:
+        rest = table.reshape(n_items * n_k, n_q).T
+    for start in range(0, design.n_persons, _PERSON_BLOCK):
+        rows = slice(start, start + _PERSON_BLOCK)
+        post = posterior[rows]
+        prod = (post @ rest) * design.indicator[rows]
+        block = prod.reshape(prod.shape[0], n_items, -1).sum(axis=2)
+        if design.baseline:
+            block += post @ base
+        out[rows] = block
+    return out

@@ -22,6 +22,7 @@ from item_bank.irt.scoring import (
     dense_responses,
     normal_quadrature,
     resolve_parameters,
+    resolve_prior,
     score_map,
     score_mle,
 )
@@ -101,8 +102,8 @@ def person_fit_lzstar(
     theta: np.ndarray | float | None = None,
     *,
     estimator: str = "mle",
-    prior_mean: float = 0.0,
-    prior_sd: float = 1.0,
+    prior_mean: float | None = None,
+    prior_sd: float | None = None,
 ) -> np.ndarray | float:
     """lz corrected for estimated θ (Snijders 2001), asymptotically N(0, 1) under the model.
 
@@ -116,7 +117,8 @@ def person_fit_lzstar(
         calibration_or_params: dichotomous ``ItemParameters`` or a ``Calibration``.
         theta: (n_persons,) estimates made with ``estimator``; computed when omitted.
         estimator: "mle" or "map" — the estimator that produced theta.
-        prior_mean, prior_sd: the MAP prior.
+        prior_mean, prior_sd: the MAP prior; by default a Calibration's latent distribution,
+            else N(0, 1).
 
     Returns:
         (n_persons,) lz*; NaN as for ``person_fit_lz``.
@@ -124,6 +126,7 @@ def person_fit_lzstar(
     if estimator not in ("mle", "map"):
         raise ValueError(f"estimator must be 'mle' or 'map', got {estimator!r}")
     params, dense, u, observed, single = _dichotomous_setup(responses, calibration_or_params)
+    prior_mean, prior_sd = resolve_prior(calibration_or_params, prior_mean, prior_sd)
     if theta is None:
         if estimator == "mle":
             theta = score_mle(dense, params)[0]
@@ -212,8 +215,8 @@ def item_fit_sx2(
     calibration_or_params: Any,
     *,
     n_quadrature: int = 61,
-    prior_mean: float = 0.0,
-    prior_sd: float = 1.0,
+    prior_mean: float | None = None,
+    prior_sd: float | None = None,
     min_expected: float = 1.0,
     n_item_parameters: np.ndarray | None = None,
 ) -> ItemFit:
@@ -230,7 +233,8 @@ def item_fit_sx2(
     Args:
         responses: (n_persons, n_items), NaN = not presented; ``ResponseData``; triples.
         calibration_or_params: ``ItemParameters`` or a ``Calibration``.
-        n_quadrature, prior_mean, prior_sd: quadrature over the N(mean, sd²) population.
+        n_quadrature, prior_mean, prior_sd: quadrature over the N(mean, sd²) population; by
+            default a Calibration's latent distribution, else N(0, 1).
         min_expected: smallest expected cell count before adjacent groups are merged.
         n_item_parameters: (n_items,) free parameters charged to each item; default by model.
 
@@ -238,14 +242,15 @@ def item_fit_sx2(
         ``ItemFit`` with (n_items,) arrays.
     """
     params = resolve_parameters(calibration_or_params)
+    prior_mean, prior_sd = resolve_prior(calibration_or_params, prior_mean, prior_sd)
     dense, _ = dense_responses(responses, params.n_items)
     dense = dense[~np.isnan(dense).any(axis=1)]
     if dense.shape[0] == 0:
         raise ValueError("S-X² needs persons with complete responses; none found")
-    scores = dense.astype(np.intp)
     max_scores = params.n_categories - 1
-    if np.any(scores < 0) or np.any(scores > max_scores):
-        raise ValueError("responses outside the items' categories")
+    if np.any(dense < 0) or np.any(dense > max_scores) or np.any(dense != np.floor(dense)):
+        raise ValueError("responses must be integer categories 0..K_i - 1 of their items")
+    scores = dense.astype(np.intp)
     n_items, n_k = params.n_items, params.max_categories
     total_max = int(max_scores.sum())
 
@@ -259,7 +264,9 @@ def item_fit_sx2(
     expected = np.zeros((n_items, total_max + 1, n_k))
     for c in range(n_k):
         expected[:, c:, c] = weighted[:, c, : total_max + 1 - c]
-    expected /= denominator[None, :, None]
+    # a total too extreme to be represented in floating point has no expected counts
+    with np.errstate(invalid="ignore", divide="ignore"):
+        expected = np.nan_to_num(expected / denominator[None, :, None])
 
     totals = scores.sum(axis=1)
     n_by_total = np.bincount(totals, minlength=total_max + 1)

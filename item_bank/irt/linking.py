@@ -14,6 +14,7 @@ The characteristic-curve methods weight θ points on the base scale by N(0, 1) (
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -24,6 +25,7 @@ from item_bank.irt.scoring import normal_quadrature, resolve_parameters
 
 __all__ = [
     "LINKING_METHODS",
+    "common_items",
     "link",
     "link_haebara",
     "link_mean_mean",
@@ -46,6 +48,23 @@ def transform_parameters(params: ItemParameters, A: float, B: float) -> ItemPara
     d = params.d - (params.a * B / A)[:, None]
     model = "1pl" if params.model == "rasch" and A != 1 else params.model
     return replace(params, model=model, a=a, d=d)
+
+
+def common_items(
+    new_items: Sequence[str], base_items: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the items both calibrations hold, matched by name, in the new form's order.
+
+    Returns:
+        (idx_new (n_common,), idx_base (n_common,)) — pass ``new.subset(idx_new)`` and
+        ``base.subset(idx_base)`` to a linking function.
+    """
+    position = {name: j for j, name in enumerate(base_items)}
+    pairs = [(i, position[name]) for i, name in enumerate(new_items) if name in position]
+    if not pairs:
+        raise ValueError("the two calibrations share no items")
+    idx_new, idx_base = zip(*pairs, strict=True)
+    return np.array(idx_new), np.array(idx_base)
 
 
 def _check_pair(new: ItemParameters, base: ItemParameters) -> tuple[ItemParameters, ItemParameters]:
@@ -89,7 +108,9 @@ def link_mean_sigma(new: ItemParameters, base: ItemParameters) -> tuple[float, f
     return A, float(np.mean(b_base) - A * np.mean(b_new))
 
 
-def _fit_curves(new: ItemParameters, base: ItemParameters, criterion: str, n_points: int):
+def _fit_curves(
+    new: ItemParameters, base: ItemParameters, criterion: str, n_points: int
+) -> tuple[float, float]:
     theta, log_w = normal_quadrature(n_points, 0.0, 1.0)
     # the tails beyond ±4 carry no weight worth fitting and slow the optimiser
     keep = np.abs(theta) <= 4.0

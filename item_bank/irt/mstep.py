@@ -203,7 +203,7 @@ def fisher_scoring_items(
     free: np.ndarray,
     priors: Mapping[str, Prior | None],
     max_steps: int = 10,
-    tol: float = 1e-7,
+    tol: float = 1e-6,
 ) -> np.ndarray:
     """Maximise every item's ``Q_i`` by batched Fisher scoring with step halving.
 
@@ -220,45 +220,73 @@ def fisher_scoring_items(
         (n_items, m) updated ψ with ``Q_i`` no lower than at the start for every item.
     """
     psi = psi.copy()
-    active = free.any(axis=1)
-    if not active.any():
+    idx = np.flatnonzero(free.any(axis=1))
+    if idx.size == 0:
         return psi
-    total = counts.sum(axis=1)  # (n_items, n_q)
-    for _ in range(max_steps):
-        log_p, jac = log_probs_and_scores(theta, model, psi)
-        prob = np.exp(log_p)
-        grad = np.einsum("ikq,qikm->im", counts, jac, optimize=True)
-        weight = np.sqrt(total.T[:, :, None] * prob)  # (n_q, n_items, K)
-        wj = jac * weight[..., None]
-        info = np.einsum("qikm,qikn->imn", wj, wj, optimize=True)
-        lprior, pgrad, pcurv = prior_terms(psi, free, priors)
-        grad += pgrad
-        info[:, np.arange(psi.shape[1]), np.arange(psi.shape[1])] += pcurv
-        # fixed parameters: zero gradient and an identity block, so their step is exactly 0
-        grad = np.where(free, grad, 0.0)
-        fixed = ~free
-        info = np.where(fixed[:, :, None] | fixed[:, None, :], 0.0, info)
-        info[:, np.arange(psi.shape[1]), np.arange(psi.shape[1])] += fixed
-        step = _solve_scaled(info, grad)
-        step = np.where(free, step, 0.0)
-        q_old = expected_loglik(counts, log_p) + lprior
-        moved = np.zeros(psi.shape[0])
-        pending = active.copy()
-        for _halving in range(30):
-            trial = psi + step
-            q_new = expected_loglik(counts, log_probs_packed(theta, model, trial))
-            q_new += prior_terms(trial, free, priors)[0]
-            ok = pending & _valid(model, trial) & np.isfinite(q_new)
-            ok &= q_new >= q_old - 1e-10 * np.abs(q_old)
-            psi[ok] = trial[ok]
-            moved[ok] = np.max(np.abs(step[ok]), axis=1)
-            pending &= ~ok
-            if not pending.any():
+    cur, fr, cnt = psi[idx], free[idx], counts[idx]
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        log_p, jac = log_probs_and_scores(theta, model, cur)
+        q = expected_loglik(cnt, log_p) + prior_terms(cur, fr, priors)[0]
+        for _ in range(max_steps):
+            step = _fisher_step(cnt, log_p, jac, cur, fr, priors)
+            moved = np.zeros(idx.size)
+            pending = np.ones(idx.size, dtype=bool)
+            for _halving in range(30):
+                sub = np.flatnonzero(pending)
+                trial = cur[sub] + step[sub]
+                # the trial's scores are kept for the next step when it is accepted, so an
+                # accepted step costs one evaluation of the model, not two
+                lp_t, jac_t = log_probs_and_scores(theta, model, trial)
+                q_t = expected_loglik(cnt[sub], lp_t) + prior_terms(trial, fr[sub], priors)[0]
+                ok = _valid(model, trial) & np.isfinite(q_t)
+                ok &= q_t >= q[sub] - 1e-10 * np.abs(q[sub])
+                acc = sub[ok]
+                cur[acc], q[acc] = trial[ok], q_t[ok]
+                log_p[:, acc], jac[:, acc] = lp_t[:, ok], jac_t[:, ok]
+                moved[acc] = np.max(np.abs(step[acc]), axis=1)
+                pending[acc] = False
+                if not pending.any():
+                    break
+                step[pending] *= 0.5
+            psi[idx] = cur
+            # items whose step was below tol have converged: drop them from further steps
+            keep = moved >= tol
+            if not keep.any():
                 break
-            step[pending] *= 0.5
-        if np.max(moved) < tol:
-            break
+            idx, cur, fr, cnt, q = idx[keep], cur[keep], fr[keep], cnt[keep], q[keep]
+            log_p, jac = log_p[:, keep], jac[:, keep]
     return psi
+
+
+def _fisher_step(
+    counts: np.ndarray,
+    log_p: np.ndarray,
+    jac: np.ndarray,
+    psi: np.ndarray,
+    free: np.ndarray,
+    priors: Mapping[str, Prior | None],
+) -> np.ndarray:
+    """(n_items, m) Fisher-scoring step ``I⁻¹ g``, zero for fixed parameters.
+
+    ``g = Σ_qk r J + ∇ log prior``; ``I = Σ_q N_iq Σ_k P J Jᵀ + prior curvature`` (expected
+    information at the node counts N_iq, positive semi-definite by construction).
+    """
+    m = psi.shape[1]
+    total = counts.sum(axis=1)  # (n_items, n_q)
+    grad = np.einsum("ikq,qikm->im", counts, jac, optimize=True)
+    weight = np.sqrt(total.T[:, :, None] * np.exp(log_p))  # (n_q, n_items, K)
+    wj = jac * weight[..., None]
+    info = np.einsum("qikm,qikn->imn", wj, wj, optimize=True)
+    _, pgrad, pcurv = prior_terms(psi, free, priors)
+    grad += pgrad
+    diag = np.arange(m)
+    info[:, diag, diag] += pcurv
+    # fixed parameters: zero gradient and an identity block, so their step is exactly 0
+    grad = np.where(free, grad, 0.0)
+    fixed = ~free
+    info = np.where(fixed[:, :, None] | fixed[:, None, :], 0.0, info)
+    info[:, diag, diag] += fixed
+    return np.where(free, _solve_scaled(info, grad), 0.0)
 
 
 def _solve_scaled(info: np.ndarray, grad: np.ndarray) -> np.ndarray:

@@ -90,7 +90,7 @@ def draw_test_information(
         se_ax.plot(theta, 1.0 / np.sqrt(info), color="tab:red", linestyle="--", label="SE")
     se_ax.set_ylabel("standard error")
     lines = ax.get_lines() + se_ax.get_lines()
-    ax.legend(lines, [line.get_label() for line in lines], fontsize="small", loc="upper center")
+    ax.legend(lines, [line.get_label() for line in lines], fontsize="small", loc="upper right")
 
 
 def plot_item_characteristic_curves(

@@ -19,9 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from item_bank.irt.data import ResponseData
+from item_bank.irt.estep import ResponseDesign, person_item_sums
 from item_bank.irt.mstep import Prior, log_probs_and_scores, prior_terms
 
 __all__ = ["ParameterErrors", "cross_product_errors"]
+
 
 @dataclass(frozen=True)
 class ParameterErrors:
@@ -51,8 +53,8 @@ def _observation_scores(
     dtheta: np.ndarray,
     nodes: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per-observation item scores (n_obs, m) and latent scores (n_obs, 2): the posterior
-    expectation of ∂ log P(x_pi | θ) with respect to ψ_i and to (μ, σ)."""
+    """Sparse designs: per-observation item scores (n_obs, m) and latent scores (n_obs, 2), the
+    posterior expectation of ∂ log P(x_pi | θ) with respect to ψ_i and to (μ, σ)."""
     n_q, n_items, n_k, m = jac.shape
     # rows of ∂ log P / ∂(ψ, θ) per (item, category) at the nodes, θ-derivative last
     table = np.concatenate([jac, dtheta[..., None]], axis=3)
@@ -76,6 +78,7 @@ def _observation_scores(
 
 def cross_product_errors(
     data: ResponseData,
+    design: ResponseDesign,
     posterior: np.ndarray,
     theta: np.ndarray,
     nodes: np.ndarray,
@@ -90,7 +93,7 @@ def cross_product_errors(
     """XPD standard errors at the estimates.
 
     Args:
-        data: the responses; posterior: (n_persons, n_q) posterior node weights at the estimates.
+        data: the responses; design: their E-step form; posterior: (n_persons, n_q) posterior node weights at the estimates.
         theta: (n_q,) latent nodes μ + σ x; nodes: (n_q,) standard nodes x.
         model: inner model name; psi: (n_items, m) packed estimates; free: (n_items, m) bool.
         priors: as used in the fit (their curvature is added).
@@ -103,8 +106,7 @@ def cross_product_errors(
     """
     n_items, m = psi.shape
     _, jac = log_probs_and_scores(theta, model, psi)
-    dtheta = psi[:, 0][None, :, None] * jac[..., 1:-1].sum(axis=3)
-    item_scores, latent_scores = _observation_scores(data, posterior, jac, dtheta, nodes)
+    dtheta = psi[:, 0][None, :, None] * jac[..., 1:-1].sum(axis=3)  # ∂ log P / ∂θ
     curvature = prior_terms(psi, free, priors)[2]
 
     col = np.full((n_items, m), -1)
@@ -114,19 +116,56 @@ def cross_product_errors(
     for is_free in latent_free:
         latent_cols.append(n_par if is_free else -1)
         n_par += int(is_free)
+    full_matrix = n_par <= max_full
+    latent_tables = (dtheta, dtheta * nodes[:, None, None])  # ∂/∂μ and ∂/∂σ per node
+
+    if design.is_dense:
+        # (n_persons, n_items) score matrices, one BLAS product per parameter kind
+        cell_scores = [
+            person_item_sums(design, posterior, jac[..., j].transpose(1, 2, 0))
+            if free[:, j].any()
+            else None
+            for j in range(m)
+        ]
+        if full_matrix:
+            scores = np.zeros((data.n_persons, n_par))
+            for j, cells in enumerate(cell_scores):
+                if cells is not None:
+                    scores[:, col[free[:, j], j]] = cells[:, free[:, j]]
+            for table, lc in zip(latent_tables, latent_cols, strict=True):
+                if lc >= 0:
+                    sums = person_item_sums(design, posterior, table.transpose(1, 2, 0))
+                    scores[:, lc] = sums.sum(axis=1)
+        else:
+            blocks = np.zeros((n_items, m, m))
+            for j in range(m):
+                for k in range(j, m):
+                    if cell_scores[j] is not None and cell_scores[k] is not None:
+                        prod = np.einsum("pi,pi->i", cell_scores[j], cell_scores[k])
+                        blocks[:, j, k] = blocks[:, k, j] = prod
+    else:
+        item_scores, latent_scores = _observation_scores(data, posterior, jac, dtheta, nodes)
+        if full_matrix:
+            # person × parameter score matrix: each (person, item) cell is observed once
+            scores = np.zeros((data.n_persons, n_par))
+            obs_free = free[data.item]  # (n_obs, m)
+            for j in range(m):
+                keep = obs_free[:, j]
+                scores[data.person[keep], col[data.item[keep], j]] = item_scores[keep, j]
+            for j, lc in enumerate(latent_cols):
+                if lc >= 0:
+                    scores[:, lc] = np.bincount(data.person, latent_scores[:, j], data.n_persons)
+        else:
+            blocks = np.zeros((n_items, m, m))
+            for j in range(m):
+                for k in range(j, m):
+                    w = item_scores[:, j] * item_scores[:, k]
+                    sums = np.bincount(data.item, w, minlength=n_items)
+                    blocks[:, j, k] = blocks[:, k, j] = sums
 
     cov = np.zeros((n_items, m, m))
     latent_se = [np.nan, np.nan]
-    if n_par <= max_full:
-        # dense person × parameter score matrix: each (person, item) cell is observed once
-        scores = np.zeros((data.n_persons, n_par))
-        obs_free = free[data.item]  # (n_obs, m)
-        for j in range(m):
-            keep = obs_free[:, j]
-            scores[data.person[keep], col[data.item[keep], j]] = item_scores[keep, j]
-        for j, lc in enumerate(latent_cols):
-            if lc >= 0:
-                scores[:, lc] = np.bincount(data.person, latent_scores[:, j], data.n_persons)
+    if full_matrix:
         info = scores.T @ scores
         info[col[free], col[free]] += curvature[free]
         try:
@@ -145,11 +184,6 @@ def cross_product_errors(
                 latent_se[j] = float(np.sqrt(max(full[lc, lc], 0.0)))
         method = "cross-product (XPD) information, full matrix over all free parameters"
     else:
-        blocks = np.zeros((n_items, m, m))
-        for j in range(m):
-            for k in range(j, m):
-                w = item_scores[:, j] * item_scores[:, k]
-                blocks[:, j, k] = blocks[:, k, j] = np.bincount(data.item, w, minlength=n_items)
         blocks[:, np.arange(m), np.arange(m)] += curvature
         fixed = ~free
         blocks = np.where(fixed[:, :, None] | fixed[:, None, :], 0.0, blocks)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from item_bank.irt.models import ItemParameters, category_probabilities
-from item_bank.irt.scoring import normal_quadrature, resolve_parameters
+from item_bank.irt.scoring import normal_quadrature, resolve_parameters, resolve_prior
 
 __all__ = [
     "SumScoreTable",
@@ -109,8 +109,8 @@ def sum_score_table(
     calibration_or_params: object,
     *,
     n_quadrature: int = 61,
-    prior_mean: float = 0.0,
-    prior_sd: float = 1.0,
+    prior_mean: float | None = None,
+    prior_sd: float | None = None,
 ) -> SumScoreTable:
     """Sum score → EAP θ and posterior SD for a fixed form (Thissen et al. 1995).
 
@@ -122,6 +122,7 @@ def sum_score_table(
         n_quadrature, prior_mean, prior_sd: quadrature and N(mean, sd²) prior as in ``score_eap``.
     """
     params = resolve_parameters(calibration_or_params)
+    prior_mean, prior_sd = resolve_prior(calibration_or_params, prior_mean, prior_sd)
     nodes, log_w = normal_quadrature(n_quadrature, prior_mean, prior_sd)
     dist = sum_score_distribution(nodes, params)  # (n_q, n_scores)
     joint = dist * np.exp(log_w)[:, None]

@@ -54,8 +54,18 @@ def test_cronbach_alpha_by_hand_with_listwise_deletion():
 
 def test_distractor_counts_and_upper_lower_groups_by_hand():
     choices = np.array(
-        [["A", "C"], ["A", "C"], ["A", "B"], ["B", "C"], ["A", "D"],
-         ["B", "B"], ["C", "D"], [None, "C"], ["B", "A"], ["A", "C"]],
+        [
+            ["A", "C"],
+            ["A", "C"],
+            ["A", "B"],
+            ["B", "C"],
+            ["A", "D"],
+            ["B", "B"],
+            ["C", "D"],
+            [None, "C"],
+            ["B", "A"],
+            ["A", "C"],
+        ],
         dtype=object,
     )
     table = distractor_analysis(choices, key=["A", "C"], group_fraction=0.2)
@@ -74,3 +84,11 @@ def test_distractor_analysis_with_integer_options_and_bad_key():
     np.testing.assert_array_equal(table.counts, [[2, 0, 1, 0], [1, 2, 0, 0]])
     with pytest.raises(ValueError, match="key"):
         distractor_analysis(choices, key=[1])
+
+
+def test_none_empty_and_nan_choices_count_as_not_presented():
+    choices = np.array([["A", None], [np.nan, "B"], ["", "C"]], dtype=object)
+    table = distractor_analysis(choices, key=["A", "B"])
+    assert table.options.tolist() == ["A", "B", "C"]
+    np.testing.assert_array_equal(table.counts, [[1, 0, 0], [0, 1, 1]])
+    np.testing.assert_allclose(table.proportion, [[1, 0, 0], [0, 0.5, 0.5]])

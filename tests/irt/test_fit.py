@@ -17,7 +17,9 @@ def _simulate(params: ItemParameters, theta: np.ndarray, rng: np.random.Generato
 
 
 def _twopl(n_items: int, rng: np.random.Generator) -> ItemParameters:
-    return ItemParameters.from_irt("2pl", a=rng.uniform(0.7, 2.0, n_items), b=rng.normal(0, 1, n_items))
+    return ItemParameters.from_irt(
+        "2pl", a=rng.uniform(0.7, 2.0, n_items), b=rng.normal(0, 1, n_items)
+    )
 
 
 def test_lz_by_hand_for_three_items():
@@ -65,7 +67,9 @@ def test_lzstar_is_standard_normal_under_the_model_and_flags_aberrant_patterns()
 
 def test_extreme_patterns_have_no_person_fit():
     params = ItemParameters.from_irt("2pl", a=[1.0, 1.5, 0.5], b=[-1.0, 0.0, 1.0])
-    patterns = np.array([[1.0, 1.0, 1.0], [0.0, 0.0, np.nan], [1.0, np.nan, np.nan], [1.0, 0.0, 1.0]])
+    patterns = np.array(
+        [[1.0, 1.0, 1.0], [0.0, 0.0, np.nan], [1.0, np.nan, np.nan], [1.0, 0.0, 1.0]]
+    )
     lz = person_fit_lz(patterns, params)
     assert np.isnan(lz[:3]).all() and np.isfinite(lz[3])
     with pytest.raises(ValueError, match="dichotomous"):
@@ -89,7 +93,12 @@ def test_sx2_flags_an_item_whose_curve_is_wrong():
     rng = np.random.default_rng(8)
     true = _twopl(15, rng)
     responses = _simulate(true, rng.normal(size=3000), rng)
-    claimed = ItemParameters(true.model, np.r_[0.3, true.a[1:]], true.d * np.r_[0.3 / true.a[0], np.ones(14)][:, None], true.c)
+    claimed = ItemParameters(
+        true.model,
+        np.r_[0.3, true.a[1:]],
+        true.d * np.r_[0.3 / true.a[0], np.ones(14)][:, None],
+        true.c,
+    )
     fit = item_fit_sx2(responses, claimed)
     assert fit.p_value[0] < 1e-6
     assert np.median(fit.p_value[1:]) > 0.05
@@ -116,3 +125,16 @@ def test_sx2_uses_only_complete_cases():
     a = item_fit_sx2(responses, params)
     b = item_fit_sx2(with_gaps, params)
     np.testing.assert_allclose(a.statistic, b.statistic)
+
+
+def test_sx2_with_estimated_parameters_charges_their_degrees_of_freedom():
+    from item_bank.irt.calibration import calibrate
+
+    rng = np.random.default_rng(5)
+    p_values = []
+    for _ in range(6):
+        params = _twopl(15, rng)
+        responses = _simulate(params, rng.normal(size=3000), rng)
+        fit = item_fit_sx2(responses, calibrate(responses, "2pl"))
+        p_values.extend(fit.p_value)
+    assert kstest(p_values, "uniform").pvalue > 0.01

@@ -5,6 +5,7 @@ import pytest
 
 from item_bank.irt.linking import (
     LINKING_METHODS,
+    common_items,
     link,
     transform_parameters,
 )
@@ -66,3 +67,27 @@ def test_mismatched_common_items_and_unknown_methods_are_rejected():
         link(GRM, GRM, "equipercentile")
     with pytest.raises(ValueError):
         transform_parameters(GRM, -1.0, 0.0)
+
+
+def test_separate_calibrations_of_two_groups_are_linked_through_common_items():
+    from item_bank.irt.calibration import calibrate
+
+    rng = np.random.default_rng(31)
+    bank = ItemParameters.from_irt("2pl", a=rng.uniform(0.8, 2.0, 30), b=rng.normal(0, 1, 30))
+    names = [f"item{i}" for i in range(30)]
+    form_x, form_y = np.arange(0, 20), np.arange(10, 30)  # 10 common items
+
+    def administer(items, theta):
+        p = category_probabilities(theta, bank.subset(items))[:, :, 1]
+        return (rng.random(p.shape) < p).astype(float)
+
+    # base group ~ N(0, 1); the new group is abler and more spread: θ = 1.2 z + 0.5
+    base = calibrate(administer(form_x, rng.normal(size=5000)), "2pl")
+    new = calibrate(administer(form_y, rng.normal(0.5, 1.2, 5000)), "2pl")
+    idx_new, idx_base = common_items([names[i] for i in form_y], [names[i] for i in form_x])
+    assert idx_new.tolist() == list(range(10)) and idx_base.tolist() == list(range(10, 20))
+    A, B = link(new.params.subset(idx_new), base.params.subset(idx_base), "stocking-lord")
+    assert A == pytest.approx(1.2, abs=0.1)
+    assert B == pytest.approx(0.5, abs=0.1)
+    moved = transform_parameters(new.params, A, B)
+    np.testing.assert_allclose(moved.b, bank.b[form_y], atol=0.25)

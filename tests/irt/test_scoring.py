@@ -1,5 +1,6 @@
 """EAP / MAP / MLE scoring against known answers computed independently."""
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -12,7 +13,8 @@ from item_bank.irt.data import ResponseData
 from item_bank.irt.models import ItemParameters, log_category_probabilities
 from item_bank.irt.scoring import score_eap, score_map, score_mle
 
-LSAT6 = "/work/shared/reference-data/lsat6_patterns.csv"
+# shared/ sits beside the repository, as in conftest.py
+LSAT6 = Path(__file__).resolve().parents[3] / "shared" / "reference-data" / "lsat6_patterns.csv"
 LSAT6_2PL = ItemParameters.from_irt(
     "2pl",
     a=[0.8254, 0.7229, 0.8905, 0.6886, 0.6575],
@@ -114,7 +116,9 @@ def _score_equation_2pl(theta, pattern, params, prior_sd=None):
 
 
 def test_mle_is_the_root_of_the_score_equation():
-    params = ItemParameters.from_irt("2pl", a=[0.8, 1.2, 1.9, 0.6, 1.4], b=[-1, -0.3, 0.2, 0.9, 1.5])
+    params = ItemParameters.from_irt(
+        "2pl", a=[0.8, 1.2, 1.9, 0.6, 1.4], b=[-1, -0.3, 0.2, 0.9, 1.5]
+    )
     pattern = np.array([1.0, 1.0, 0.0, 1.0, 0.0])
     theta, se = score_mle(pattern, params)
     root = brentq(_score_equation_2pl, -6, 6, args=(pattern, params), xtol=1e-12)
@@ -124,7 +128,9 @@ def test_mle_is_the_root_of_the_score_equation():
 
 
 def test_map_is_the_root_of_the_penalised_score_equation():
-    params = ItemParameters.from_irt("2pl", a=[0.8, 1.2, 1.9, 0.6, 1.4], b=[-1, -0.3, 0.2, 0.9, 1.5])
+    params = ItemParameters.from_irt(
+        "2pl", a=[0.8, 1.2, 1.9, 0.6, 1.4], b=[-1, -0.3, 0.2, 0.9, 1.5]
+    )
     pattern = np.array([1.0, 1.0, 1.0, 1.0, 0.0])
     theta, se = score_map(pattern, params, prior_sd=1.0)
     root = brentq(_score_equation_2pl, -6, 6, args=(pattern, params, 1.0), xtol=1e-12)
@@ -135,7 +141,9 @@ def test_map_is_the_root_of_the_penalised_score_equation():
 
 def test_grm_mle_zeroes_the_numerical_score():
     params = ItemParameters.from_irt(
-        "grm", a=[1.2, 0.8, 2.0], thresholds=[[-1.0, 0.5, np.nan], [-0.5, 0.3, 1.2], [0.0, 1.0, np.nan]]
+        "grm",
+        a=[1.2, 0.8, 2.0],
+        thresholds=[[-1.0, 0.5, np.nan], [-0.5, 0.3, 1.2], [0.0, 1.0, np.nan]],
     )
     pattern = np.array([1.0, 3.0, 0.0])
     theta, _ = score_mle(pattern, params)
@@ -186,3 +194,58 @@ def test_scores_outside_the_categories_are_rejected():
         score_eap(np.array([0.5, 1.0]), params)
     with pytest.raises(ValueError, match="items"):
         score_eap(np.array([1.0, 1.0, 1.0]), params)
+
+
+def test_sparse_adaptive_responses_score_like_their_dense_form():
+    rng = np.random.default_rng(12)
+    bank = ItemParameters.from_irt(
+        "gpcm", a=rng.uniform(0.6, 2.0, 300), thresholds=rng.normal(0, 1, (300, 2))
+    )
+    person = np.repeat(np.arange(500), 20)
+    item = np.concatenate([rng.choice(300, 20, replace=False) for _ in range(500)])
+    score = rng.integers(0, 3, person.size)
+    data = ResponseData.from_triples(person, item, score, 501, 300)  # person 500: nothing seen
+    sparse = score_eap(data, bank)
+    dense = score_eap(data.to_dense(), bank)
+    np.testing.assert_allclose(sparse, dense, atol=1e-12)
+    assert sparse[0][500] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_a_calibration_supplies_its_latent_distribution_as_the_default_prior():
+    params = ItemParameters.from_irt("rasch", b=[-1.0, 0.0, 1.0])
+    calibration = SimpleNamespace(params=params, latent_mean=0.4, latent_sd=1.6)
+    patterns = np.array([[1.0, 0.0, 0.0], [1.0, 1.0, 0.0]])
+    explicit = score_eap(patterns, params, prior_mean=0.4, prior_sd=1.6)
+    np.testing.assert_allclose(score_eap(patterns, calibration), explicit)
+    np.testing.assert_allclose(
+        score_map(patterns, calibration), score_map(patterns, params, prior_mean=0.4, prior_sd=1.6)
+    )
+    assert not np.allclose(score_eap(patterns, params)[0], explicit[0])
+
+
+def test_compact_integer_matrices_score_like_float_ones():
+    rng = np.random.default_rng(13)
+    params = ItemParameters.from_irt("2pl", a=rng.uniform(0.5, 2, 12), b=rng.normal(size=12))
+    small = (rng.random((100, 12)) < 0.5).astype(np.int8)
+    np.testing.assert_allclose(score_eap(small, params), score_eap(small.astype(float), params))
+
+
+def test_wle_solves_warms_equation_and_is_finite_for_perfect_patterns():
+    from item_bank.irt.scoring import score_wle
+
+    params = ItemParameters.from_irt("2pl", a=[0.8, 1.2, 1.9, 0.6, 1.4], b=[-1, -0.3, 0.2, 0.9, 1.5])
+
+    def warm(theta, pattern):
+        p = 1 / (1 + np.exp(-(params.a * theta + params.d[:, 0])))
+        info = np.sum(params.a**2 * p * (1 - p))
+        info_slope = np.sum(params.a**3 * p * (1 - p) * (1 - 2 * p))
+        return np.sum(params.a * (pattern - p)) + info_slope / (2 * info)
+
+    patterns = np.array([[1.0, 1, 0, 1, 0], [1.0, 1, 1, 1, 1], [0.0, 0, 0, 0, 0]])
+    theta, se = score_wle(patterns, params)
+    for row, pattern in enumerate(patterns):
+        root = brentq(warm, -6, 6, args=(pattern,), xtol=1e-12)
+        assert theta[row] == pytest.approx(root, abs=1e-6)
+    assert np.all(np.abs(theta) < 6) and np.all(np.isfinite(se))
+    mle = score_mle(patterns[0], params)[0]
+    assert abs(theta[0]) < abs(mle)  # Warm's correction shrinks towards the items' centre

@@ -37,7 +37,9 @@ def _brute_force_distribution(theta: np.ndarray, params: ItemParameters) -> np.n
     [
         ItemParameters.from_irt("3pl", a=[1, 1.5, 0.6, 2.0, 1.1], b=[-1, 0, 0.5, 1, 2], c=0.2),
         GRM,
-        ItemParameters.from_irt("gpcm", a=[0.8, 1.3], thresholds=[[-1.0, 0.0, 1.0], [0.5, np.nan, np.nan]]),
+        ItemParameters.from_irt(
+            "gpcm", a=[0.8, 1.3], thresholds=[[-1.0, 0.0, 1.0], [0.5, np.nan, np.nan]]
+        ),
     ],
 )
 def test_lord_wingersky_equals_enumeration_of_patterns(params):

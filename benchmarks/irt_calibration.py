@@ -1,0 +1,227 @@
+"""Calibration speed and fit beside girth 0.8 and Python mirt (Rust backend).
+
+Not a test: it prints a Markdown table. Every row fits the same simulated data with each
+package; the log-likelihood difference evaluates both parameter sets with OUR marginal
+log-likelihood on the same quadrature (41 Gauss–Hermite points), so it is comparable.
+
+    .venv/bin/python benchmarks/irt_calibration.py            # all rows (~5 minutes)
+    .venv/bin/python benchmarks/irt_calibration.py --quick    # the 5,000 × 50 rows only
+    .venv/bin/python benchmarks/irt_calibration.py --girth-max-cells 5000000  # girth on 100k rows
+
+Times include standard errors for both us and mirt (its default ``compute_standard_errors``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from item_bank.irt.calibration import calibrate, marginal_loglik  # noqa: E402
+from item_bank.irt.data import ResponseData, simulate_responses  # noqa: E402
+from item_bank.irt.models import ItemParameters  # noqa: E402
+
+N_QUADRATURE = 41
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    model: str
+    n_persons: int
+    n_items: int
+    items_per_person: int | None = None
+
+    @property
+    def cells(self) -> int:
+        return self.n_persons * self.n_items
+
+
+ROWS = [
+    Row("Rasch, 5,000 × 50", "rasch", 5_000, 50),
+    Row("2PL, 5,000 × 50", "2pl", 5_000, 50),
+    Row("3PL, 5,000 × 50", "3pl", 5_000, 50),
+    Row("GRM, 5,000 × 50", "grm", 5_000, 50),
+    Row("2PL, 100,000 × 40", "2pl", 100_000, 40),
+    Row("GRM, 100,000 × 40", "grm", 100_000, 40),
+    Row("2PL, sparse 50,000 × 1,000 (40 each)", "2pl", 50_000, 1_000, 40),
+    Row("GRM, sparse 50,000 × 1,000 (40 each)", "grm", 50_000, 1_000, 40),
+]
+
+
+def generating_bank(model: str, n_items: int, rng: np.random.Generator) -> ItemParameters:
+    a = rng.lognormal(0.0, 0.25, n_items)
+    b = rng.normal(0.0, 1.0, n_items)
+    if model == "grm":
+        return ItemParameters.from_irt("grm", a=a, thresholds=b[:, None] + [-1.2, 0.0, 1.2])
+    if model == "3pl":
+        return ItemParameters.from_irt("3pl", a=a, b=b, c=rng.uniform(0.1, 0.25, n_items))
+    if model == "rasch":
+        return ItemParameters.from_irt("rasch", b=b)
+    return ItemParameters.from_irt(model, a=a, b=b)
+
+
+def timed(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
+    best, result = np.inf, None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+# ---- mirt ---------------------------------------------------------------------------------------
+
+MIRT_NAMES = {"rasch": "1PL", "2pl": "2PL", "3pl": "3PL", "grm": "GRM"}
+
+
+def mirt_parameters(fit: object, model: str) -> ItemParameters:
+    """mirt's difficulty-form estimates in our slope–intercept form."""
+    pars = {k: np.asarray(v, dtype=float) for k, v in fit.model.parameters.items()}
+    a = pars["discrimination"].reshape(-1)
+    if model == "grm":
+        return ItemParameters.from_irt("grm", a=a, thresholds=pars["thresholds"])
+    c = pars.get("guessing")
+    name = "3pl" if model == "3pl" else "2pl"
+    return ItemParameters.from_irt(name, a=a, b=pars["difficulty"].reshape(-1), c=c)
+
+
+def run_mirt(dense: np.ndarray, model: str, repeat: int) -> tuple[float, ItemParameters, int]:
+    import mirt
+
+    seconds, fit = timed(
+        lambda: mirt.fit_mirt(dense, MIRT_NAMES[model], n_quadpts=N_QUADRATURE), repeat
+    )
+    return seconds, mirt_parameters(fit, model), int(fit.n_iterations)
+
+
+# ---- girth --------------------------------------------------------------------------------------
+
+
+def run_girth(dense: np.ndarray, model: str) -> float | str:
+    import girth
+
+    if np.isnan(dense).any():
+        return "n/a (missing data)"
+    if model == "3pl":
+        return "crashes (numpy 2)"
+    items_by_persons = dense.T.astype(int)
+    fn = {"rasch": girth.rasch_mml, "2pl": girth.twopl_mml, "grm": girth.grm_mml}[model]
+    if model == "grm":
+        items_by_persons = items_by_persons + 1  # girth counts categories from 1
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fn(items_by_persons)
+    return time.perf_counter() - start
+
+
+# ---- the table ----------------------------------------------------------------------------------
+
+
+def fmt_seconds(value: float | str) -> str:
+    return value if isinstance(value, str) else f"{value:.2f} s"
+
+
+def ratio(slow: float | str, fast: float) -> str:
+    return "—" if isinstance(slow, str) else f"{slow / fast:.1f}×"
+
+
+def run_row(row: Row, args: argparse.Namespace, rng: np.random.Generator) -> list[str]:
+    truth = generating_bank(row.model, row.n_items, rng)
+    theta = rng.normal(0.0, 1.0, row.n_persons)
+    data: ResponseData = simulate_responses(truth, theta, rng, row.items_per_person)
+
+    ours_s, fit = timed(lambda: calibrate(data, row.model, n_quadrature=N_QUADRATURE), args.repeat)
+    ours_ll = fit.loglik  # marginal log-likelihood on 41 GH points (σ estimated for Rasch)
+
+    mirt_s: float | str = "skipped"
+    diff = "—"
+    mirt_iter = "—"
+    if not args.no_mirt:
+        dense = data.to_dense()
+        try:
+            mirt_s, mirt_params, n_it = run_mirt(dense, row.model, args.repeat)
+            mirt_iter = str(n_it)
+            if row.model == "rasch":  # mirt's 1PL: a common slope, σ = 1 — the same likelihood
+                mirt_ll = marginal_loglik(
+                    data,
+                    ItemParameters("2pl", mirt_params.a, mirt_params.d, mirt_params.c),
+                    n_quadrature=N_QUADRATURE,
+                )
+            else:
+                mirt_ll = marginal_loglik(data, mirt_params, n_quadrature=N_QUADRATURE)
+            diff = f"{ours_ll - mirt_ll:+.3f}"
+        except Exception as exc:  # noqa: BLE001 - report, don't stop the table
+            mirt_s = f"failed ({type(exc).__name__})"
+        del dense
+
+    girth_s: float | str
+    if args.no_girth:
+        girth_s = "skipped"
+    elif row.cells > args.girth_max_cells or row.items_per_person is not None:
+        girth_s = "skipped (> budget)"
+    else:
+        girth_s = run_girth(data.to_dense(), row.model)
+
+    return [
+        row.label,
+        fmt_seconds(ours_s),
+        str(fit.n_iter),
+        fmt_seconds(mirt_s),
+        mirt_iter,
+        fmt_seconds(girth_s),
+        ratio(mirt_s, ours_s),
+        ratio(girth_s, ours_s),
+        diff,
+    ]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="only the 5,000 × 50 rows")
+    parser.add_argument(
+        "--girth-max-cells",
+        type=float,
+        default=1e6,
+        help="skip girth on rows with more person × item cells (default 1e6; it needs ~60 s "
+        "for 2PL 100,000 × 40 and does not finish the sparse rows)",
+    )
+    parser.add_argument("--no-girth", action="store_true")
+    parser.add_argument("--no-mirt", action="store_true")
+    parser.add_argument("--repeat", type=int, default=1, help="best of this many runs")
+    parser.add_argument("--only", default="", help="run rows whose label contains this text")
+    parser.add_argument("--seed", type=int, default=2024)
+    args = parser.parse_args(argv)
+
+    rows = [r for r in ROWS if (not args.quick or r.cells <= 250_000) and args.only in r.label]
+    print(f"numpy {np.__version__}; {os.cpu_count()} cores; {N_QUADRATURE} quadrature points")
+    header = [
+        "data",
+        "ours",
+        "EM iter",
+        "mirt",
+        "mirt iter",
+        "girth",
+        "mirt / ours",
+        "girth / ours",
+        "loglik ours − mirt",
+    ]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for i, row in enumerate(rows):
+        cells = run_row(row, args, np.random.default_rng(args.seed + i))
+        print("| " + " | ".join(cells) + " |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,180 @@
+"""Approving results, issuing certificates with gapless register numbers, revoking, verifying."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from certs.issuance import Issuer, issue_certificates, revoke_certificate
+from certs.models import Certificate, CertificateStatus, RegisterEntry
+from certs.signing import public_key_pem, verify_payload
+from exam_engine.db import make_session_factory
+from exam_engine.exams import delivery
+from exam_engine.exams.errors import ExamError
+from exam_engine.exams.models import AttemptItem
+from exam_engine.exams.results import approve_results
+from item_bank.models import ItemVersion
+from tests.conftest import require_tool
+
+T0 = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def issuer(signing_key) -> Issuer:
+    return Issuer(name="SỞ GIÁO DỤC VÀ ĐÀO TẠO BẮC NINH", place="Bắc Ninh", code="BN",
+                  signer_name="Nguyễn Văn Minh", signer_title="PHÓ GIÁM ĐỐC",
+                  signs_on_behalf_of="KT. GIÁM ĐỐC", public_base_url="http://localhost",
+                  private_key_pem=signing_key.read_bytes())
+
+
+def sit(db, attempt, right: bool) -> None:
+    """Answer every question right (or wrong) and submit."""
+    delivery.start_attempt(db, attempt.id, T0)
+    for slot in db.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id)):
+        key = db.get(ItemVersion, slot.item_version_id).correct
+        shown = sorted(slot.option_order.index(k) for k in key)
+        choice = shown if right else [p for p in range(4) if p not in shown][:1]
+        delivery.save_answer(db, _cache(), attempt.id, position=slot.position, selected=choice,
+                             flagged=False, seq=1, now=T0 + timedelta(minutes=1))
+    delivery.submit_attempt(db, attempt.id, actor="candidate", now=T0 + timedelta(minutes=2))
+    db.commit()
+
+
+def _cache():
+    from exam_engine.cache import MemoryCache
+    return MemoryCache()
+
+
+def approved_session(db, make_session, n=3, passing=(True, False, True), staff_id=None):
+    session = make_session(n_candidates=n)
+    for candidate, right in zip(session.candidates, passing, strict=False):
+        sit(db, candidate.attempt, right)
+    approve_results(db, session, approved_by=staff_id, now=T0 + timedelta(hours=2))
+    db.commit()
+    return session
+
+
+def test_issue_only_after_approval(db, make_session, issuer):
+    session = make_session(n_candidates=1)
+    with pytest.raises(ExamError, match="đã được duyệt"):
+        issue_certificates(db, session, issuer=issuer, issue_date=date(2026, 11, 25), issued_by=None)
+
+
+def test_approval_waits_for_candidates_still_sitting(db, make_session):
+    session = make_session(n_candidates=2)
+    delivery.start_attempt(db, session.candidates[0].attempt.id, T0)
+    db.commit()
+    with pytest.raises(ExamError, match="đang làm bài"):
+        approve_results(db, session, approved_by=None, now=T0 + timedelta(minutes=5))
+    db.rollback()
+    approve_results(db, session, approved_by=None, now=T0 + timedelta(hours=1))  # deadline passed
+    assert session.candidates[0].attempt.status.value == "submitted"
+
+
+def test_passed_candidates_get_consecutive_numbers_and_a_signed_register_row(db, make_session,
+                                                                            issuer):
+    session = approved_session(db, make_session, n=3, passing=(True, False, True))
+    issued = issue_certificates(db, session, issuer=issuer, issue_date=date(2026, 11, 25),
+                                issued_by=None, decision_number="123/QĐ-SGDĐT")
+    db.commit()
+    assert [c.register_number for c in issued] == ["CB-2026-000001", "CB-2026-000002"]
+    assert [c.serial for c in issued] == ["BN26CB000001", "BN26CB000002"]
+    assert [c.candidate.candidate_number for c in issued] == ["BN0001", "BN0003"]
+    public = public_key_pem(issuer.private_key_pem)
+    for cert in issued:
+        assert verify_payload(cert.payload, cert.signature, public)
+        assert cert.payload["holder"]["full_name"] == cert.candidate.full_name
+    entries = db.scalars(select(RegisterEntry).order_by(RegisterEntry.id)).all()
+    assert [(e.kind, e.register_number) for e in entries] == [
+        ("issue", "CB-2026-000001"), ("issue", "CB-2026-000002")]
+    again = issue_certificates(db, session, issuer=issuer, issue_date=date(2026, 11, 26), issued_by=None)
+    assert again == []  # idempotent: nobody gets a second certificate
+
+
+def test_numbers_restart_each_calendar_year(db, make_session, issuer):
+    session = approved_session(db, make_session, n=2, passing=(True, True))
+    first = issue_certificates(db, session, issuer=issuer, issue_date=date(2026, 12, 31), issued_by=None)
+    db.commit()
+    assert first[-1].register_number == "CB-2026-000002"
+    other = approved_session(db, make_session, n=1, passing=(True,))
+    nxt = issue_certificates(db, other, issuer=issuer, issue_date=date(2027, 1, 2), issued_by=None)
+    assert nxt[0].register_number == "CB-2027-000001"
+
+
+def test_concurrent_batches_never_duplicate_or_skip_a_number(db, engine, make_session, issuer):
+    sessions = [approved_session(db, make_session, n=3, passing=(True, True, True))
+                for _ in range(3)]
+    factory = make_session_factory(engine, writes=True)
+    barrier = threading.Barrier(len(sessions))
+    errors: list[BaseException] = []
+
+    def issue(session_id: int) -> None:
+        own = factory()
+        try:
+            from exam_engine.exams.models import ExamSession
+            barrier.wait(timeout=30)
+            exam = own.get(ExamSession, session_id)
+            issue_certificates(own, exam, issuer=issuer, issue_date=date(2026, 11, 25), issued_by=None)
+            own.commit()
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=issue, args=(s.id,)) for s in sessions]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    seqs = sorted(db.scalars(select(Certificate.register_seq)))
+    assert seqs == list(range(1, 10))
+
+
+def test_revocation_is_a_new_register_row_and_shows_on_the_public_page(db, make_session, issuer,
+                                                                      client):
+    session = approved_session(db, make_session, n=1, passing=(True,))
+    cert = issue_certificates(db, session, issuer=issuer, issue_date=date(2026, 11, 25), issued_by=None)[0]
+    db.commit()
+    page = client.get(f"/xac-minh/{cert.verify_code}").get_data(as_text=True)
+    assert "Hợp lệ" in page and "Nguyễn Thị Ánh Tuyết" in page and "**/**/1990" in page
+    assert "01/01/1990" not in page
+    revoke_certificate(db, cert, reason="Gian lận trong kỳ thi", decision_number="45/QĐ-SGDĐT",
+                       revoked_by=None)
+    db.commit()
+    assert cert.status is CertificateStatus.REVOKED
+    kinds = [e.kind for e in db.scalars(select(RegisterEntry).order_by(RegisterEntry.id))]
+    assert kinds == ["issue", "revoke"]
+    assert "Đã thu hồi" in client.get(f"/xac-minh/{cert.verify_code}").get_data(as_text=True)
+
+
+def test_unknown_codes_get_a_plain_not_found(client):
+    response = client.get("/xac-minh/khong-co-ma-nay")
+    assert response.status_code == 404
+    assert "Không tìm thấy chứng chỉ." in response.get_data(as_text=True)
+
+
+def test_staff_download_the_pdf_with_the_name_intact(db, make_session, make_user, issuer, client,
+                                                    tmp_path):
+    pdftotext = require_tool("pdftotext")
+    session = approved_session(db, make_session, n=1, passing=(True,))
+    cert = issue_certificates(db, session, issuer=issuer, issue_date=date(2026, 11, 25), issued_by=None)[0]
+    db.commit()
+    make_user("canbo")
+    import re
+    page = client.get("/dang-nhap").get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    client.post("/dang-nhap", data={"username": "canbo", "password": "mật-khẩu-123",
+                                    "csrf_token": token})
+    response = client.get(f"/can-bo/chung-chi/{cert.id}.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    path = tmp_path / "cert.pdf"
+    path.write_bytes(response.data)
+    text = subprocess.run([pdftotext, str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Nguyễn Thị Ánh Tuyết" in text and cert.serial in text
+    assert f"http://localhost/xac-minh/{cert.verify_code}" in text
