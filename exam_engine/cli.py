@@ -87,8 +87,9 @@ def demo_command(host: str, port: int, workers: int) -> None:
     config = load_config()
     _ensure_instance_files(config)
     upgrade(config["DATABASE_URL"])
+    from . import create_app
     from .demo import seed_demo
-    with transaction(current_app.extensions["db_sessions"]) as db:
+    with transaction(create_app().extensions["db_sessions"]) as db:
         seed_demo(db, date.today())
     click.echo(f"\n  exam-engine: http://{host}:{port}/   (demo password: see README)\n")
     os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-c", "python:exam_engine.gunicorn_conf",
@@ -96,7 +97,7 @@ def demo_command(host: str, port: int, workers: int) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (init_command, seed_demo_command, close_expired_command, demo_command):
+    for command in (seed_demo_command, close_expired_command):
         app.cli.add_command(command)
     try:
         from item_bank.irt_cli import irt
@@ -106,3 +107,6 @@ def register_commands(app: Flask) -> None:
 
 
 main = FlaskGroup(create_app=_create_app, help="exam-engine: thi trắc nghiệm trên máy tính")
+# These run before the app can exist (they create its secret key and database).
+main.add_command(init_command)
+main.add_command(demo_command)

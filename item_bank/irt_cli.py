@@ -27,7 +27,7 @@ from item_bank.irt.data import ResponseData
 from item_bank.irt.models import DICHOTOMOUS_MODELS, MODELS, ItemParameters
 from item_bank.irt.plots import plot_calibration_summary, save_figure
 from item_bank.irt.scales import SCALE_PRESETS
-from item_bank.irt.scoring import score_eap, score_map, score_mle
+from item_bank.irt.scoring import score_eap, score_map, score_mle, score_wle
 
 __all__ = [
     "ResponseFile",
@@ -40,7 +40,7 @@ __all__ = [
 _MISSING = {"", "na", "nan", ".", "null", "none"}
 _ID_COLUMNS = {"person", "id", "person_id", "candidate", "candidate_id"}
 _LONG_COLUMNS = ("person", "item", "score")
-_SCORERS = {"eap": score_eap, "map": score_map, "mle": score_mle}
+_SCORERS = {"eap": score_eap, "map": score_map, "mle": score_mle, "wle": score_wle}
 
 
 @dataclass(frozen=True)
@@ -209,6 +209,15 @@ def read_parameters_csv(path: str | Path) -> tuple[list[str], ItemParameters]:
         raise click.ClickException(f"{path}: {error}") from None
 
 
+_first_category_option = click.option(
+    "--first-category",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Score of the lowest category in FILE (1 for files coded 1..K).",
+)
+
+
 @click.group(name="irt")
 def irt() -> None:
     """Item response theory: calibrate item parameters and score persons."""
@@ -268,13 +277,7 @@ def _anchors(path: Path, items: list[str]) -> tuple[np.ndarray, ItemParameters]:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Parameter CSV of items to hold fixed (matched by item name).",
 )
-@click.option(
-    "--first-category",
-    type=int,
-    default=0,
-    show_default=True,
-    help="Score of the lowest category in FILE (1 for files coded 1..K).",
-)
+@_first_category_option
 @click.option("--max-iter", type=int, default=500, show_default=True)
 @click.option("--tol", type=float, default=1e-4, show_default=True)
 @click.option("--quadrature-points", type=int, default=41, show_default=True)
@@ -337,13 +340,7 @@ def calibrate_command(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Parameter CSV from 'irt calibrate'.",
 )
-@click.option(
-    "--first-category",
-    type=int,
-    default=0,
-    show_default=True,
-    help="Score of the lowest category in FILE (1 for files coded 1..K).",
-)
+@_first_category_option
 @click.option("--method", type=click.Choice(sorted(_SCORERS)), default="eap", show_default=True)
 @click.option(
     "--scale",

@@ -167,8 +167,12 @@ def make_bank(db: Session) -> Callable[..., dict[str, list[int]]]:
 @pytest.fixture
 def make_session(db: Session, make_bank) -> Callable[..., Any]:
     """A scheduled exam session with a roster of n Vietnamese candidates."""
-    from exam_engine.exams.scheduling import (RosterRow, create_session, enrol_candidates,
-                                              schedule_session)
+    from exam_engine.exams.scheduling import (
+        RosterRow,
+        create_session,
+        enrol_candidates,
+        schedule_session,
+    )
 
     names = ["Nguyễn Thị Ánh Tuyết", "Trần Văn Đức", "Lê Hoàng Yến", "Đặng Quốc Việt",
              "Hoàng Thị Thu Hằng", "Trương Ngọc Ưng Hoàng"]

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask import (Blueprint, flash, redirect, render_template, request, session,
-                   url_for)
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
 from exam_engine.accounts import Role, authenticate
 from exam_engine.exams.delivery import find_candidate_for_login

@@ -1,5 +1,12 @@
 """Psychometric core: IRT models, calibration, scoring. Pure numpy/scipy, arrays in and out."""
 
+from item_bank.irt.calibration import (
+    Calibration,
+    ConvergenceWarning,
+    ParameterErrors,
+    calibrate,
+    marginal_loglik,
+)
 from item_bank.irt.classical import (
     corrected_item_total,
     cronbach_alpha,
@@ -7,7 +14,7 @@ from item_bank.irt.classical import (
     item_p_values,
     point_biserial,
 )
-from item_bank.irt.data import ResponseData, as_response_data
+from item_bank.irt.data import ResponseData, as_response_data, simulate_responses
 from item_bank.irt.fit import ItemFit, item_fit_sx2, person_fit_lz, person_fit_lzstar
 from item_bank.irt.linking import (
     link,
@@ -34,7 +41,7 @@ from item_bank.irt.scales import (
     scale_from_anchor_points,
     vietnamese_scale,
 )
-from item_bank.irt.scoring import EAPScorer, score_eap, score_map, score_mle
+from item_bank.irt.scoring import EAPScorer, score_eap, score_map, score_mle, score_wle
 from item_bank.irt.sum_score import SumScoreTable, sum_score_distribution, sum_score_table
 
 __all__ = [
@@ -49,6 +56,16 @@ __all__ = [
     "log_category_probabilities",
     "normalise_model",
     "test_information",
+]
+
+# calibration
+__all__ += [
+    "Calibration",
+    "ConvergenceWarning",
+    "ParameterErrors",
+    "calibrate",
+    "marginal_loglik",
+    "simulate_responses",
 ]
 
 # scoring and analysis
@@ -75,6 +92,7 @@ __all__ += [
     "score_eap",
     "score_map",
     "score_mle",
+    "score_wle",
     "sum_score_distribution",
     "sum_score_table",
     "transform_parameters",

@@ -21,6 +21,7 @@ from typing import Any, Union
 import numpy as np
 
 from item_bank.irt.data import ResponseData, as_response_data
+from item_bank.irt.em import EMState, run_em
 from item_bank.irt.estep import build_design, e_step
 from item_bank.irt.models import DICHOTOMOUS_MODELS, ItemParameters, normalise_model
 from item_bank.irt.mstep import (
@@ -32,6 +33,7 @@ from item_bank.irt.mstep import (
     prior_terms,
     unpack,
     update_latent,
+    valid_parameters,
 )
 from item_bank.irt.quadrature import standard_normal_quadrature
 from item_bank.irt.standard_errors import ParameterErrors, cross_product_errors
@@ -64,11 +66,12 @@ class Calibration:
         se: standard errors, same shapes as the parameters (NaN where fixed); see ``se_method``.
         se_method: how ``se`` was computed.
         loglik: marginal log-likelihood at the estimates (without the log prior).
-        n_iter: EM iterations run; converged: whether the change fell below ``tol``.
+        n_iter: E-steps run (including rejected SQUAREM extrapolations); converged: whether the
+            change of an EM step fell below ``tol``.
         nodes: (n_q,) standard quadrature nodes x_q; weights: (n_q,) their weights (sum 1);
             the latent nodes are ``latent_mean + latent_sd * nodes``.
         latent_mean, latent_sd: the latent distribution (0 and 1 unless estimated).
-        loglik_trace: (n_iter,) the EM objective before each M-step — the marginal
+        loglik_trace: (<= n_iter,) the EM objective at each recorded iterate — the marginal
             log-likelihood plus the log prior density when priors are used — never decreasing.
         priors: the priors used, {"a" | "d" | "c": (kind, p1, p2)}.
         anchors: (n_anchors,) indices of the items held fixed.
@@ -225,6 +228,7 @@ def calibrate(
     progress: ProgressCallback | None = None,
     quadrature: str = "gauss-hermite",
     dense: bool | None = None,
+    accelerate: bool = True,
 ) -> Calibration:
     """Calibrate items by marginal maximum likelihood (EM; Bock & Aitkin 1981).
 
@@ -239,12 +243,15 @@ def calibrate(
             log a), "normal" (on d: mean, SD) or "beta" (on c: α, β); None removes a default.
             The 3PL defaults to c ~ Beta(5, 17).
         n_quadrature: quadrature points (41: fewer bias GRM slopes at large N).
-        max_iter: EM iteration limit; tol: stop when no parameter (items, μ, σ) moves more.
+        max_iter: limit on E-steps; tol: stop when no parameter (items, μ, σ) moves more in an
+            EM step.
         start: a previous Calibration (continues from its estimates and latent distribution) or
             ItemParameters.
-        progress: called as progress(iteration, loglik, max_change) after every iteration.
+        progress: called as progress(iteration, loglik, max_change) for every recorded
+            iteration (rejected SQUAREM extrapolations are not reported).
         quadrature: "gauss-hermite" or "rectangular" (see ``quadrature.py``).
         dense: force the dense (True) or sparse (False) E-step; None picks by density.
+        accelerate: SQUAREM-accelerated EM (see ``em.py``); False runs plain EM.
 
     Returns:
         Calibration. Emits ConvergenceWarning when max_iter is reached first.
@@ -316,30 +323,33 @@ def calibrate(
     log_w = np.log(weights)
     design = build_design(data, n_k, dense)
 
-    trace: list[float] = []
-    converged = False
-    n_iter = 0
-    for n_iter in range(1, max_iter + 1):  # noqa: B007 - n_iter is reported after the loop
-        theta = mean + sd * nodes
-        est = e_step(design, log_probs_packed(theta, inner, psi), log_w)
-        objective = est.loglik + float(prior_terms(psi, free, prior_spec)[0].sum())
-        trace.append(objective)
-        new_psi = fisher_scoring_items(est.counts, theta, inner, psi, free, prior_spec)
+    def em_step(state: EMState) -> tuple[float, float, EMState]:
+        theta = state.mean + state.sd * nodes
+        est = e_step(design, log_probs_packed(theta, inner, state.psi), log_w)
+        objective = est.loglik + float(prior_terms(state.psi, free, prior_spec)[0].sum())
+        new_psi = fisher_scoring_items(est.counts, theta, inner, state.psi, free, prior_spec)
         new_mean, new_sd = update_latent(
-            est.counts, nodes, inner, new_psi, mean, sd, free_mean, free_sd
+            est.counts, nodes, inner, new_psi, state.mean, state.sd, free_mean, free_sd
         )
-        with np.errstate(invalid="ignore"):
-            change = np.nanmax(np.abs(new_psi - psi), initial=0.0)
-        change = max(change, abs(new_mean - mean), abs(new_sd - sd))
-        psi, mean, sd = new_psi, new_mean, new_sd
-        if progress is not None:
-            progress(n_iter, est.loglik, float(change))
-        if change < tol:
-            converged = True
-            break
+        return objective, est.loglik, EMState(new_psi, new_mean, new_sd)
+
+    def in_space(state: EMState) -> bool:
+        return bool(state.sd > 0 and valid_parameters(inner, state.psi).all())
+
+    result = run_em(
+        em_step,
+        EMState(psi, mean, sd),
+        max_iter=max_iter,
+        tol=tol,
+        accelerate=accelerate,
+        valid=in_space,
+        progress=progress,
+    )
+    psi, mean, sd = result.state.psi, result.state.mean, result.state.sd
+    converged, change, n_iter, trace = result.converged, result.change, result.n_evals, result.trace
     if not converged:
         warnings.warn(
-            f"{model} calibration did not converge in {max_iter} EM iterations "
+            f"{model} calibration did not converge in {max_iter} E-steps "
             f"(last parameter change {change:.2e} > tol {tol:.0e})",
             ConvergenceWarning,
             stacklevel=2,

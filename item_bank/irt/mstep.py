@@ -31,6 +31,7 @@ __all__ = [
     "pack",
     "unpack",
     "update_latent",
+    "valid_parameters",
 ]
 
 Prior = tuple[str, float, float]
@@ -182,7 +183,7 @@ def expected_loglik(counts: np.ndarray, log_p: np.ndarray) -> np.ndarray:
     return terms.sum(axis=(1, 2))
 
 
-def _valid(model: str, psi: np.ndarray) -> np.ndarray:
+def valid_parameters(model: str, psi: np.ndarray) -> np.ndarray:
     """(n_items,) parameters inside the model's domain (ordered GRM intercepts, 0 <= c < 1)."""
     ok = np.all(np.isfinite(psi[:, 0:2]), axis=1)
     if model == "grm":
@@ -238,7 +239,7 @@ def fisher_scoring_items(
                 # accepted step costs one evaluation of the model, not two
                 lp_t, jac_t = log_probs_and_scores(theta, model, trial)
                 q_t = expected_loglik(cnt[sub], lp_t) + prior_terms(trial, fr[sub], priors)[0]
-                ok = _valid(model, trial) & np.isfinite(q_t)
+                ok = valid_parameters(model, trial) & np.isfinite(q_t)
                 ok &= q_t >= q[sub] - 1e-10 * np.abs(q[sub])
                 acc = sub[ok]
                 cur[acc], q[acc] = trial[ok], q_t[ok]

