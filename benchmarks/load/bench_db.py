@@ -16,8 +16,13 @@ from sqlalchemy.engine import make_url
 
 from exam_engine.db import make_engine, make_session_factory, transaction
 from exam_engine.exams.models import Answer, Attempt, Candidate
-from exam_engine.exams.scheduling import (TT03_BASIC_MODULES, RosterRow, create_session,
-                                          enrol_candidates, schedule_session)
+from exam_engine.exams.scheduling import (
+    TT03_BASIC_MODULES,
+    RosterRow,
+    create_session,
+    enrol_candidates,
+    schedule_session,
+)
 from exam_engine.migrate import upgrade
 from item_bank.models import RequirementCode
 from item_bank.seeding import seed_items
@@ -91,7 +96,7 @@ def seed(url: str, n_candidates: int, *, room_size: int, items_per_module: int,
                 exam_council="Hội đồng thi đo tải", duration_minutes=duration_minutes,
                 items_per_module={m: items_per_module for m in TT03_BASIC_MODULES})
             rows = []
-            for i in range(size):
+            for _ in range(size):
                 number += 1
                 rows.append(RosterRow(f"TS{number:06d}", NAMES[number % len(NAMES)],
                                       date(2000, 1 + number % 12, 1 + number % 28), "Bắc Ninh",

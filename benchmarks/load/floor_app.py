@@ -16,8 +16,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, jsonify, request
-from sqlalchemy import (JSON, BigInteger, Column, DateTime, Integer, MetaData, Table,
-                        create_engine, event)
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    Table,
+    create_engine,
+    event,
+)
 from sqlalchemy.pool import NullPool
 
 metadata = MetaData()

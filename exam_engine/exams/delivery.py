@@ -139,12 +139,15 @@ def save_answer(db: Session, cache: Cache, attempt_id: int, *, position: int,
         raise ExamClosed("Đã hết giờ làm bài: câu trả lời này không được ghi nhận.",
                          "time is up; this answer was not recorded")
     clean = _validate_selection(form_shape(db, cache, attempt_id), position, selected)
-    db.execute(_upsert(db, {"attempt_id": attempt_id, "position": position, "selected": clean,
-                            "flagged": bool(flagged), "seq": seq, "saved_at": now}))
-    stored = db.execute(select(ANSWERS.c.seq, ANSWERS.c.saved_at)
-                        .where(ANSWERS.c.attempt_id == attempt_id,
-                               ANSWERS.c.position == position)).one()
-    return SavedAnswer(position, stored.seq, stored.saved_at)
+    written = db.execute(_upsert(db, {"attempt_id": attempt_id, "position": position,
+                                      "selected": clean, "flagged": bool(flagged), "seq": seq,
+                                      "saved_at": now})
+                         .returning(ANSWERS.c.seq, ANSWERS.c.saved_at)).one_or_none()
+    if written is None:  # a newer save is already stored: acknowledge that one
+        written = db.execute(select(ANSWERS.c.seq, ANSWERS.c.saved_at)
+                             .where(ANSWERS.c.attempt_id == attempt_id,
+                                    ANSWERS.c.position == position)).one()
+    return SavedAnswer(position, written.seq, written.saved_at)
 
 
 def paper(db: Session, attempt: Attempt, now: datetime) -> dict[str, Any]:

@@ -13,7 +13,8 @@ from .context import cache, current_user, db
 
 auth_bp = Blueprint("auth", __name__)
 
-HOME_BY_ROLE = {Role.STAFF: "staff.sessions", Role.ADMIN: "staff.sessions"}
+HOME_BY_ROLE = {Role.STAFF: "staff.sessions", Role.ADMIN: "staff.sessions",
+                Role.PROCTOR: "staff.sessions"}
 MAX_FAILURES = 10  # per client address and 15 minutes
 
 

@@ -43,12 +43,13 @@ def _session_or_404(session_id: int) -> ExamSession:
 
 
 @staff_bp.get("/ca-thi")
-@roles_required(Role.STAFF)
+@roles_required(Role.STAFF, Role.PROCTOR)
 def sessions():
     rows = db().scalars(select(ExamSession).order_by(ExamSession.exam_date.desc(),
                                                      ExamSession.id.desc())).all()
     return render_template("staff/sessions.html", sessions=rows, modules=MODULES,
-                           today=date.today().isoformat())
+                           today=date.today().isoformat(),
+                           can_manage=current_user().role in (Role.STAFF, Role.ADMIN))
 
 
 def _form_int(name: str, default: int) -> int:
@@ -90,13 +91,14 @@ def create_session():
 
 
 @staff_bp.get("/ca-thi/<int:session_id>")
-@roles_required(Role.STAFF)
+@roles_required(Role.STAFF, Role.PROCTOR)
 def session_detail(session_id: int):
     exam = _session_or_404(session_id)
     certificates = {c.candidate_id: c for c in db().scalars(
         select(Certificate).join(Candidate).where(Candidate.exam_session_id == exam.id))}
     return render_template("staff/session.html", exam=exam,
-                           rows=results.session_results(db(), exam), certificates=certificates)
+                           rows=results.session_results(db(), exam), certificates=certificates,
+                           can_manage=current_user().role in (Role.STAFF, Role.ADMIN))
 
 
 @staff_bp.post("/ca-thi/<int:session_id>/xep-de")

@@ -138,6 +138,17 @@ def test_every_item_is_valid_and_tagged_in_the_tree(bank, requirements, index):
         assert item["explanation"].strip(), item["key"]
 
 
+def test_every_basic_sub_area_has_items(bank, index):
+    """A blueprint may ask for any sub-area of IU01–IU06, so none may be empty."""
+    tagged = Counter(item["code"] for item in bank)
+    empty = [
+        code
+        for code, node in index.items()
+        if node["depth"] == 3 and node["module"] in BASIC and not tagged[code]
+    ]
+    assert not empty
+
+
 def test_item_formats(bank):
     for item in bank:
         n_opt, n_ok = len(item["options"]), len(item["correct"])
@@ -169,6 +180,18 @@ def test_right_answer_positions_are_spread(bank):
     # multiple response: the right options are not simply "the first ones"
     multiples = [i for i in bank if i["type"] == "multiple"]
     assert all(i["correct"] != list(range(len(i["correct"]))) for i in multiples)
+
+
+def test_right_answer_is_not_given_away_by_length(bank):
+    singles = [i for i in bank if i["type"] == "single"]
+
+    def right_is_longest(item):
+        right = item["options"][item["correct"][0]]
+        others = [o for k, o in enumerate(item["options"]) if k != item["correct"][0]]
+        return len(right) > max(len(o) for o in others)
+
+    share = sum(right_is_longest(i) for i in singles) / len(singles)
+    assert share <= 0.5, share
 
 
 def test_no_catch_all_or_lettered_options(bank):

@@ -1,0 +1,213 @@
+"""Exam-day load: a synchronized start, paced autosave, a saturation burst, a synchronized submit.
+
+    python -m benchmarks.load.run --candidates 1000 [--db postgresql|sqlite] [--workers 4]
+                                  [--save-every 5] [--duration 60]
+
+Creates and seeds its own database (never `test`), starts gunicorn on a free loopback port with
+`-c python:exam_engine.gunicorn_conf wsgi:app`, drives it with simulated candidates, then checks
+every acknowledged answer against the `answers` table. In the same run it measures the floor
+(floor_app.py: one-row commits under the same gunicorn settings) and prints the ratio.
+See benchmarks/load/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import tempfile
+import time
+from pathlib import Path
+
+from . import bench_db, simulator
+from .floor_app import create_floor_table
+from .servers import gunicorn
+from .simulator import Candidate, Client, Stats
+
+PG_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
+def _options() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.load.run", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--candidates", type=int, default=1000)
+    parser.add_argument("--db", choices=("postgresql", "sqlite"), default="postgresql")
+    parser.add_argument("--pg-db", default="exam_bench", help="PostgreSQL database to (re)create")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--worker-class", default="sync", help="sync, or gevent if installed")
+    parser.add_argument("--save-every", type=float, default=5.0,
+                        help="seconds between one candidate's saves (paced phase)")
+    parser.add_argument("--duration", type=float, default=60.0, help="paced phase, seconds")
+    parser.add_argument("--saturation", type=float, default=10.0,
+                        help="closed-loop phase, seconds (0 = skip)")
+    parser.add_argument("--floor-seconds", type=float, default=10.0)
+    parser.add_argument("--connections", type=int, default=64,
+                        help="client connection pool; also the lanes of the closed-loop phases")
+    parser.add_argument("--room-size", type=int, default=30)
+    parser.add_argument("--items-per-module", type=int, default=5, help="× 6 modules")
+    parser.add_argument("--seed", type=int, default=2026)
+    return parser.parse_args()
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _row(stats: Stats, rate: bool = False) -> str:
+    ms = [v * 1000 for v in stats.latencies]
+    errors = sum(stats.errors.values())
+    per_second = f"{len(ms) / stats.wall:8.0f}" if rate and stats.wall else f"{'':8}"
+    return (f"| {stats.name:<28} | {len(ms):7} | {errors:6} | {_pct(ms, .5):8.1f} | "
+            f"{_pct(ms, .99):8.1f} | {max(ms, default=float('nan')):8.1f} | {per_second} | "
+            f"{stats.wall:6.1f} |")
+
+
+HEADER = ("| phase                        |      ok | errors |  p50 ms |  p99 ms |  max ms |"
+          "   ok/s  | wall s |\n|---|---:|---:|---:|---:|---:|---:|---:|")
+
+
+async def _timed(stats: Stats, coroutines) -> None:
+    began = time.perf_counter()
+    await asyncio.gather(*coroutines)
+    stats.wall = time.perf_counter() - began
+
+
+async def measure_floor(base: str, args: argparse.Namespace) -> Stats:
+    stats = Stats(f"floor: 1-row commit ×{args.connections}")
+    client = Client(base, args.connections)
+    try:
+        until = asyncio.get_running_loop().time() + args.floor_seconds
+        await _timed(stats, [simulator.floor_lane(client, lane, stats, until=until)
+                             for lane in range(args.connections)])
+    finally:
+        await client.close()
+    return stats
+
+
+async def sit_exam(base: str, seats: list[bench_db.Seat],
+                   args: argparse.Namespace) -> tuple[list[Candidate], list[Stats]]:
+    rng = random.Random(args.seed)
+    candidates = [Candidate(seat) for seat in seats]
+    client = Client(base, args.connections)
+    loop = asyncio.get_running_loop()
+    logins, starts, papers = Stats("login (3 requests)*"), Stats("start (bat-dau)*"), Stats("paper")
+    paced = Stats(f"save, 1 per {args.save_every:g} s each")
+    burst = Stats(f"save, closed loop ×{args.connections}")
+    submits = Stats("submit*")
+    try:
+        released = time.perf_counter()  # everyone logs in at once (the room opens)
+        await _timed(logins, [simulator.login(client, c, logins, released) for c in candidates])
+        released = time.perf_counter()  # the barrier: "you may start now"
+        await _timed(starts, [simulator.start(client, c, starts, released) for c in candidates])
+        await _timed(papers, [simulator.load_paper(client, c, papers) for c in candidates])
+        ready = [c for c in candidates if c.ready]
+        until = loop.time() + args.duration
+        await _timed(paced, [simulator.paced_saves(client, c, paced, every=args.save_every,
+                                                   until=until, rng=random.Random(rng.random()))
+                             for c in ready])
+        if args.saturation > 0:
+            until = loop.time() + args.saturation
+            lanes = [ready[lane::args.connections] for lane in range(args.connections)]
+            await _timed(burst, [simulator.back_to_back_saves(client, lane, burst, until=until,
+                                                              rng=random.Random(rng.random()))
+                                 for lane in lanes])
+        released = time.perf_counter()  # the deadline: everyone submits in the same second
+        await _timed(submits, [simulator.submit(client, c, submits, released) for c in candidates])
+    finally:
+        await client.close()
+    return candidates, [logins, starts, papers, paced, burst, submits]
+
+
+def lost_answers(url: str, candidates: list[Candidate]) -> tuple[int, int, int]:
+    """(acks checked, acks lost, latest answers stored with other content than acked)."""
+    stored = bench_db.stored_answers(url)
+    checked = lost = wrong = 0
+    for candidate in candidates:
+        latest: dict[int, simulator.Ack] = {}
+        for ack in candidate.acks:
+            checked += 1
+            row = stored.get((candidate.seat.candidate_number, ack.position))
+            if row is None or row[0] < ack.seq:
+                lost += 1
+            if ack.position not in latest or ack.seq > latest[ack.position].seq:
+                latest[ack.position] = ack
+        for position, ack in latest.items():
+            row = stored.get((candidate.seat.candidate_number, position))
+            if row is not None and row[0] == ack.seq and row[1] != ack.selected:
+                wrong += 1
+    return checked, lost, wrong
+
+
+def _flush_redis() -> None:
+    """Cached form shapes are keyed by attempt id: a fresh database needs a fresh cache."""
+    import redis
+    redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+def main() -> None:
+    args = _options()
+    scratch = Path(tempfile.mkdtemp(prefix="exam-load-"))
+    log = scratch / "gunicorn.log"
+    print(f"exam load: {args.candidates} candidates, {args.db}, gunicorn {args.worker_class} "
+          f"×{args.workers}, client pool {args.connections}; logs in {scratch}", flush=True)
+    url = bench_db.fresh_database(args.db, PG_ADMIN_URL, args.pg_db, scratch)
+    seats = bench_db.seed(url, args.candidates, room_size=args.room_size,
+                          items_per_module=args.items_per_module, bank_per_module=40,
+                          duration_minutes=180)
+    create_floor_table(url)
+    _flush_redis()
+    key_file = scratch / "cert_signing_key.pem"
+    from certs.signing import generate_signing_key
+    key_file.write_bytes(generate_signing_key())
+    common = {"workers": args.workers, "worker_class": args.worker_class, "log": log}
+
+    with gunicorn("benchmarks.load.floor_app:app", config=None, probe_path="/floor",
+                  env={"FLOOR_DATABASE_URL": url}, **common) as base:
+        floor = asyncio.run(measure_floor(base, args))
+    env = {"DATABASE_URL": url, "REDIS_URL": REDIS_URL, "EXAM_SECRET_KEY": "bench-" + os.urandom(8).hex(),
+           "EXAM_CERT_SIGNING_KEY_FILE": str(key_file)}
+    with gunicorn("wsgi:app", config="python:exam_engine.gunicorn_conf",
+                  probe_path="/thi/dang-nhap", env=env, **common) as base:
+        candidates, phases = asyncio.run(sit_exam(base, seats, args))
+
+    checked, lost, wrong = lost_answers(url, candidates)
+    submitted = bench_db.submitted_count(url)
+    paced, burst = phases[3], phases[4]
+    floor_rate = len(floor.latencies) / floor.wall if floor.wall else float("nan")
+    paced_rate = len(paced.latencies) / paced.wall if paced.wall else float("nan")
+    burst_rate = len(burst.latencies) / burst.wall if burst.wall else float("nan")
+    offered = len([c for c in candidates if c.ready]) / args.save_every
+
+    print(f"\n### {args.candidates} candidates, {args.db}, gunicorn {args.worker_class} ×"
+          f"{args.workers}, saves every {args.save_every:g} s for {args.duration:g} s\n")
+    print(HEADER)
+    for stats in [*phases, floor]:
+        print(_row(stats, rate=stats in (paced, burst, floor)))
+    print("\n\\* timed from the synchronized release (login: from the room opening), so it "
+          "includes waiting for one of the client's connections")
+    for stats in [*phases, floor]:
+        if stats.errors:
+            print(f"errors in {stats.name}: {dict(stats.errors)}")
+    p99_paced = _pct(paced.latencies, .99) * 1000
+    print(f"\n- floor: {floor_rate:.0f} commits/s (p99 {_pct(floor.latencies, .99) * 1000:.1f} ms)")
+    print(f"- paced saves: offered {offered:.0f}/s, served {paced_rate:.0f}/s = "
+          f"{paced_rate / floor_rate:.0%} of the floor (the offered rate caps it); "
+          f"p99 {p99_paced:.0f} ms (target ≤ 250: {'met' if p99_paced <= 250 else 'MISSED'})")
+    if args.saturation > 0:
+        ratio = burst_rate / floor_rate
+        print(f"- saturation (closed loop, {args.connections} lanes): {burst_rate:.0f} saves/s = "
+              f"{ratio:.0%} of the floor (target ≥ 70 %: {'met' if ratio >= .7 else 'MISSED'}); "
+              f"p99 {_pct(burst.latencies, .99) * 1000:.0f} ms")
+    print(f"- answers: {checked} acknowledged saves checked against `answers`; lost: {lost}; "
+          f"latest answer stored with other content: {wrong}")
+    print(f"- submitted attempts in the database: {submitted} of {len(candidates)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Proctoring: event capture and log, the live room view, incidents, forensics (to come)."""
