@@ -15,15 +15,21 @@ auth_bp = Blueprint("auth", __name__)
 
 HOME_BY_ROLE = {Role.STAFF: "staff.sessions", Role.ADMIN: "staff.sessions",
                 Role.PROCTOR: "staff.sessions"}
-MAX_FAILURES = 10  # per client address and 15 minutes
+MAX_FAILURES = 10  # per account name and client address, for 15 minutes
 
 
-def _too_many_failures(kind: str) -> bool:
-    return (cache().get_json(f"login-fail:{kind}:{request.remote_addr}") or 0) >= MAX_FAILURES
+def _failure_key(identity: str) -> str:
+    # Keyed by who is tried as well as where from: a whole room behind one NAT address must
+    # not be locked out by one candidate's typos.
+    return f"login-fail:{request.remote_addr}:{identity.strip().lower()[:80]}"
 
 
-def _count_failure(kind: str) -> None:
-    cache().incr(f"login-fail:{kind}:{request.remote_addr}", ttl_seconds=900)
+def _too_many_failures(identity: str) -> bool:
+    return (cache().get_json(_failure_key(identity)) or 0) >= MAX_FAILURES
+
+
+def _count_failure(identity: str) -> None:
+    cache().incr(_failure_key(identity), ttl_seconds=900)
 
 
 @auth_bp.get("/")
@@ -38,14 +44,14 @@ def index():
 def login():
     error = None
     if request.method == "POST":
-        if _too_many_failures("user"):
+        username = request.form.get("username", "")
+        if _too_many_failures("user:" + username):
             error = localized("Quá nhiều lần đăng nhập sai, hãy thử lại sau 15 phút.",
                               "Too many failed logins; try again in 15 minutes.")
         else:
-            user = authenticate(db(), request.form.get("username", ""),
-                                request.form.get("password", ""))
+            user = authenticate(db(), username, request.form.get("password", ""))
             if user is None:
-                _count_failure("user")
+                _count_failure("user:" + username)
                 error = gettext("Sai tên đăng nhập hoặc mật khẩu.")
             else:
                 db().commit()  # a password rehash, if any
@@ -62,15 +68,16 @@ def login():
 def candidate_login():
     error = None
     if request.method == "POST":
-        if _too_many_failures("candidate"):
+        number = request.form.get("candidate_number", "")
+        if _too_many_failures("candidate:" + number):
             error = localized("Quá nhiều lần đăng nhập sai, hãy báo cán bộ coi thi.",
                               "Too many failed logins; call the invigilator.")
         else:
             try:
-                candidate = find_candidate_for_login(db(), request.form.get("candidate_number", ""),
+                candidate = find_candidate_for_login(db(), number,
                                                      request.form.get("session_code", ""))
             except NotFound as missing:
-                _count_failure("candidate")
+                _count_failure("candidate:" + number)
                 error = localized(missing.message_vi, missing.message_en)
             else:
                 session.clear()

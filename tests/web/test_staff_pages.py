@@ -67,3 +67,17 @@ def test_forms_without_csrf_token_are_refused(client, make_user):
     make_user("canbo", Role.STAFF)
     login(client, "canbo")
     assert client.post("/can-bo/ca-thi", data=FORM).status_code == 400
+
+
+def test_repeated_wrong_passwords_lock_that_account_name_only(client, make_user):
+    make_user("canbo", Role.STAFF)
+    make_user("canbo2", Role.STAFF)
+    page = client.get("/dang-nhap").get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    for _ in range(10):
+        assert client.post("/dang-nhap", data={"username": "canbo", "password": "sai-mat-khau",
+                                               "csrf_token": token}).status_code == 401
+    locked = client.post("/dang-nhap", data={"username": "canbo", "password": "mật-khẩu-123",
+                                            "csrf_token": token})
+    assert locked.status_code == 401 and "Quá nhiều lần" in locked.get_data(as_text=True)
+    assert login(client, "canbo2")  # a colleague at the same address still gets in
