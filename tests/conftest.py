@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -52,27 +53,42 @@ def _postgres_available() -> tuple[bool, str]:
         return False, f"PostgreSQL is not reachable at {POSTGRES_URL}: {error.__class__.__name__}"
 
 
-def _fresh_postgres() -> None:
+def _fresh_postgres_schema() -> tuple[str, str]:
+    """A schema of its own for this test run, so parallel runs never share tables."""
+    schema = f"test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     engine = make_engine(POSTGRES_URL)
     with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    engine.dispose()
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    return schema, f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+
+
+def _drop_postgres_schema(schema: str) -> None:
+    engine = make_engine(POSTGRES_URL)
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
     engine.dispose()
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(request: pytest.FixtureRequest,
+                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated database of each backend, once per test run."""
     from exam_engine.migrate import upgrade
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
-    else:
-        ok, reason = _postgres_available()
-        require_service(ok, reason)
-        _fresh_postgres()
-        url = POSTGRES_URL
-    upgrade(url)
-    return url
+        upgrade(url)
+        yield url
+        return
+    ok, reason = _postgres_available()
+    require_service(ok, reason)
+    schema, url = _fresh_postgres_schema()
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        _drop_postgres_schema(schema)
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,8 @@ import argparse
 import asyncio
 import os
 import random
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -49,6 +51,9 @@ def _options() -> argparse.Namespace:
     parser.add_argument("--room-size", type=int, default=30)
     parser.add_argument("--items-per-module", type=int, default=5, help="× 6 modules")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--profile", type=Path, metavar="FILE",
+                        help="py-spy (if installed) samples the workers during the closed-loop "
+                             "phase into FILE (collapsed stacks)")
     return parser.parse_args()
 
 
@@ -90,8 +95,18 @@ async def measure_floor(base: str, args: argparse.Namespace) -> Stats:
     return stats
 
 
-async def sit_exam(base: str, seats: list[bench_db.Seat],
-                   args: argparse.Namespace) -> tuple[list[Candidate], list[Stats]]:
+def _start_profiler(args: argparse.Namespace, master_pid: int | None):
+    if not args.profile or master_pid is None:
+        return None
+    py_spy = Path(sys.executable).with_name("py-spy")
+    return subprocess.Popen([str(py_spy), "record", "--pid", str(master_pid), "--subprocesses",
+                             "--format", "raw", "--rate", "200", "--nonblocking",
+                             "--duration", str(int(args.saturation)), "-o", str(args.profile)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def sit_exam(base: str, seats: list[bench_db.Seat], args: argparse.Namespace,
+                   master_pid: int | None = None) -> tuple[list[Candidate], list[Stats]]:
     rng = random.Random(args.seed)
     candidates = [Candidate(seat) for seat in seats]
     client = Client(base, args.connections)
@@ -112,11 +127,14 @@ async def sit_exam(base: str, seats: list[bench_db.Seat],
                                                    until=until, rng=random.Random(rng.random()))
                              for c in ready])
         if args.saturation > 0:
+            profiler = _start_profiler(args, master_pid)
             until = loop.time() + args.saturation
             lanes = [ready[lane::args.connections] for lane in range(args.connections)]
             await _timed(burst, [simulator.back_to_back_saves(client, lane, burst, until=until,
                                                               rng=random.Random(rng.random()))
                                  for lane in lanes])
+            if profiler is not None:
+                await asyncio.to_thread(profiler.wait)
         released = time.perf_counter()  # the deadline: everyone submits in the same second
         await _timed(submits, [simulator.submit(client, c, submits, released) for c in candidates])
     finally:
@@ -152,6 +170,7 @@ def _flush_redis() -> None:
 
 def main() -> None:
     args = _options()
+    load_at_start = os.getloadavg()
     scratch = Path(tempfile.mkdtemp(prefix="exam-load-"))
     log = scratch / "gunicorn.log"
     print(f"exam load: {args.candidates} candidates, {args.db}, gunicorn {args.worker_class} "
@@ -168,13 +187,13 @@ def main() -> None:
     common = {"workers": args.workers, "worker_class": args.worker_class, "log": log}
 
     with gunicorn("benchmarks.load.floor_app:app", config=None, probe_path="/floor",
-                  env={"FLOOR_DATABASE_URL": url}, **common) as base:
+                  env={"FLOOR_DATABASE_URL": url}, **common) as (base, _):
         floor = asyncio.run(measure_floor(base, args))
     env = {"DATABASE_URL": url, "REDIS_URL": REDIS_URL, "EXAM_SECRET_KEY": "bench-" + os.urandom(8).hex(),
            "EXAM_CERT_SIGNING_KEY_FILE": str(key_file)}
     with gunicorn("wsgi:app", config="python:exam_engine.gunicorn_conf",
-                  probe_path="/thi/dang-nhap", env=env, **common) as base:
-        candidates, phases = asyncio.run(sit_exam(base, seats, args))
+                  probe_path="/thi/dang-nhap", env=env, **common) as (base, master_pid):
+        candidates, phases = asyncio.run(sit_exam(base, seats, args, master_pid))
 
     checked, lost, wrong = lost_answers(url, candidates)
     submitted = bench_db.submitted_count(url)
@@ -184,6 +203,7 @@ def main() -> None:
     burst_rate = len(burst.latencies) / burst.wall if burst.wall else float("nan")
     offered = len([c for c in candidates if c.ready]) / args.save_every
 
+    print(f"\nload average (1, 5, 15 min) at start {load_at_start}, at end {os.getloadavg()}")
     print(f"\n### {args.candidates} candidates, {args.db}, gunicorn {args.worker_class} ×"
           f"{args.workers}, saves every {args.save_every:g} s for {args.duration:g} s\n")
     print(HEADER)

@@ -41,15 +41,17 @@ def _wait_ready(url: str, process: subprocess.Popen, timeout: float) -> None:
 
 @contextmanager
 def gunicorn(app: str, *, workers: int, worker_class: str, env: Mapping[str, str],
-             config: str | None, probe_path: str, log: Path) -> Iterator[str]:
-    """Run `gunicorn app` on a free loopback port; yields its base URL, then stops it."""
+             config: str | None, probe_path: str, log: Path) -> Iterator[tuple[str, int]]:
+    """Run `gunicorn app` on a free loopback port; yields (base URL, master pid), then stops it."""
     port = free_port()
     command = [GUNICORN]
     if config:
         command += ["-c", config]
     # The same settings for the app and the floor: what exam_engine.gunicorn_conf sets.
     command += ["-w", str(workers), "-k", worker_class, "-b", f"127.0.0.1:{port}",
-                "--timeout", "60", "--graceful-timeout", "20", "--backlog", "2048", app]
+                "--timeout", "60", "--graceful-timeout", "20", "--backlog", "2048",
+                # gunicorn 27 opens one control socket per user (~/.gunicorn): not ours to take
+                "--no-control-socket", app]
     with log.open("ab") as out:
         process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env},
                                    stdout=out, stderr=subprocess.STDOUT)
@@ -57,7 +59,7 @@ def gunicorn(app: str, *, workers: int, worker_class: str, env: Mapping[str, str
     try:
         _wait_ready(base + probe_path, process, timeout=60)
         time.sleep(0.5 * workers)  # every worker booted, not only the first
-        yield base
+        yield base, process.pid
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)

@@ -235,6 +235,10 @@ def fisher_scoring_items(
             for _halving in range(30):
                 sub = np.flatnonzero(pending)
                 trial = cur[sub] + step[sub]
+                if model == "3pl":
+                    # project c onto [0, 1): an MLE on the boundary (c = 0) would otherwise
+                    # halve the whole step, a and d included, into a standstill
+                    trial[:, -1] = np.clip(trial[:, -1], 0.0, 1.0 - 1e-9)
                 # the trial's scores are kept for the next step when it is accepted, so an
                 # accepted step costs one evaluation of the model, not two
                 lp_t, jac_t = log_probs_and_scores(theta, model, trial)

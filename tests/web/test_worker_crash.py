@@ -140,7 +140,7 @@ def gunicorn_server(database_url: str, signing_key: Path, db, tmp_path: Path
     log = (tmp_path / "gunicorn.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "python:exam_engine.gunicorn_conf",
-         "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "wsgi:app"],
+         "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--no-control-socket", "wsgi:app"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_until_answering(port, process)
@@ -232,6 +232,7 @@ def test_killing_every_worker_mid_exam_loses_no_acknowledged_answer(gunicorn_ser
     _wait_until_answering(port, master)
     assert master.poll() is None
 
+    print(f"the save in flight during the kill: {in_flight}")  # shown if the test fails
     if 6 not in acked:  # lost on the wire, never acknowledged: the retry is idempotent
         assert save(6, 1, in_flight_choice)[0] == 200
 
