@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from exam_engine.web.context import db
@@ -12,6 +12,7 @@ from exam_engine.web.context import db
 from .document import masked_date_of_birth
 from .issuance import Issuer
 from .models import Certificate
+from .signing import public_key_pem
 
 public_bp = Blueprint("public", __name__)
 
@@ -28,6 +29,13 @@ def current_issuer() -> Issuer:
                   signs_on_behalf_of=config["SIGNER_ON_BEHALF_OF"] or None,
                   public_base_url=config["PUBLIC_BASE_URL"],
                   private_key_pem=key_path.read_bytes())
+
+
+@public_bp.get("/khoa-ky-chung-chi.pem")
+def signing_key():
+    """The public half of the certificate signing key, to check exported certificates."""
+    pem = public_key_pem(current_issuer().private_key_pem)
+    return Response(pem, mimetype="application/x-pem-file")
 
 
 @public_bp.get("/xac-minh")

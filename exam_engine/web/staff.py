@@ -141,6 +141,18 @@ def certificate_pdf(certificate_id: int):
         "Content-Disposition": f'inline; filename="chung-chi-{cert.serial}.pdf"'})
 
 
+@staff_bp.get("/chung-chi/<int:certificate_id>.json")
+@roles_required(Role.STAFF)
+def certificate_json(certificate_id: int):
+    """The certificate as structured, signed data (for the national database and e-wallets)."""
+    cert = db().get(Certificate, certificate_id)
+    if cert is None:
+        abort(404)
+    return {"payload": cert.payload, "signature": cert.signature, "algorithm": "Ed25519",
+            "key_id": cert.key_id, "status": cert.status.value,
+            "public_key_url": url_for("public.signing_key", _external=True)}
+
+
 @staff_bp.post("/chung-chi/<int:certificate_id>/thu-hoi")
 @roles_required(Role.STAFF)
 def revoke(certificate_id: int):

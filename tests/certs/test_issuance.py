@@ -178,3 +178,23 @@ def test_staff_download_the_pdf_with_the_name_intact(db, make_session, make_user
                           check=True).stdout
     assert "Nguyễn Thị Ánh Tuyết" in text and cert.serial in text
     assert f"http://localhost/xac-minh/{cert.verify_code}" in text
+
+
+def test_staff_export_signed_data_that_the_public_key_verifies(db, make_session, make_user, issuer,
+                                                              client):
+    session = approved_session(db, make_session, n=1, passing=(True,))
+    cert = issue_certificates(db, session, issuer=issuer, issue_date=date(2026, 11, 25), issued_by=None)[0]
+    db.commit()
+    assert client.get(f"/can-bo/chung-chi/{cert.id}.json").status_code == 302  # login first
+    make_user("canbo")
+    import re
+    page = client.get("/dang-nhap").get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    client.post("/dang-nhap", data={"username": "canbo", "password": "mật-khẩu-123",
+                                    "csrf_token": token})
+    exported = client.get(f"/can-bo/chung-chi/{cert.id}.json").get_json()
+    public = client.get("/khoa-ky-chung-chi.pem").data
+    assert exported["payload"]["holder"]["citizen_id"] == cert.candidate.citizen_id
+    assert verify_payload(exported["payload"], exported["signature"], public)
+    exported["payload"]["holder"]["full_name"] = "Người Khác"
+    assert not verify_payload(exported["payload"], exported["signature"], public)
