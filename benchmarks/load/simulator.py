@@ -29,11 +29,14 @@ class Stats:
 
     name: str
     latencies: list[float] = field(default_factory=list)
+    finished: list[float] = field(default_factory=list)  # time.perf_counter() of each success
     errors: Counter[str] = field(default_factory=Counter)
     wall: float = 0.0  # the phase's own length, for rates
+    unsent: int = 0  # paced saves still in a candidate's outbox when the phase ended
 
     def ok(self, seconds: float) -> None:
         self.latencies.append(seconds)
+        self.finished.append(time.perf_counter())
 
     def fail(self, kind: str) -> None:
         self.errors[kind] += 1
@@ -149,13 +152,17 @@ def _choice(rng: random.Random, kind: str, n_options: int) -> list[int]:
     return sorted(rng.sample(range(n_options), rng.randint(1, n_options)))
 
 
-async def save(client: Client, candidate: Candidate, stats: Stats, rng: random.Random) -> None:
-    """One autosave of a random question with the next seq; an ack is remembered."""
+async def save(client: Client, candidate: Candidate, stats: Stats, rng: random.Random,
+               since: float | None = None) -> None:
+    """One autosave of a random question with the next seq; an ack is remembered.
+
+    Latency runs from `since` (when the answer changed, time.perf_counter()) if given.
+    """
     position = rng.randrange(len(candidate.shape))
     selected = _choice(rng, *candidate.shape[position])
     candidate.seq[position] += 1
     seq = candidate.seq[position]
-    began = time.perf_counter()
+    began = time.perf_counter() if since is None else since
     try:
         body = await client.call(candidate, "POST", "/thi/api/answers", expect=200,
                                  json={"position": position, "selected": selected,
@@ -173,26 +180,31 @@ async def save(client: Client, candidate: Candidate, stats: Stats, rng: random.R
 
 async def paced_saves(client: Client, candidate: Candidate, stats: Stats, *, every: float,
                       until: float, rng: random.Random) -> None:
-    """Open loop: one save every `every` s (±20 %), whatever the previous one is doing."""
-    loop = asyncio.get_running_loop()
-    in_flight: set[asyncio.Task] = set()
-    due = loop.time() + rng.uniform(0, every)
+    """The candidate changes an answer every `every` s (±20 %), at a fixed rate.
+
+    Like exam.js, one save is in flight at a time and later changes wait in the outbox; the
+    latency is from the change to its acknowledgement, so a slow server shows as waiting, not as
+    fewer requests. Changes still queued at `until` are counted as unsent.
+    """
+    due = time.perf_counter() + rng.uniform(0, every)
     while due < until:
-        await asyncio.sleep(max(0.0, due - loop.time()))
-        task = asyncio.create_task(save(client, candidate, stats, rng))
-        in_flight.add(task)
-        task.add_done_callback(in_flight.discard)
+        now = time.perf_counter()
+        if due > now:
+            await asyncio.sleep(due - now)
+        await save(client, candidate, stats, rng, since=due)
         due += every * rng.uniform(0.8, 1.2)
-    if in_flight:
-        await asyncio.gather(*in_flight)
+        if time.perf_counter() >= until:
+            break
+    while due < until:
+        stats.unsent += 1
+        due += every * rng.uniform(0.8, 1.2)
 
 
 async def back_to_back_saves(client: Client, candidates: list[Candidate], stats: Stats, *,
                              until: float, rng: random.Random) -> None:
     """Closed loop: one lane, saving for its candidates in turn as fast as the server answers."""
-    loop = asyncio.get_running_loop()
     i = 0
-    while loop.time() < until and candidates:
+    while time.perf_counter() < until and candidates:
         await save(client, candidates[i % len(candidates)], stats, rng)
         i += 1
 
@@ -214,9 +226,8 @@ async def submit(client: Client, candidate: Candidate, stats: Stats, released: f
 
 async def floor_lane(client: Client, lane: int, stats: Stats, *, until: float) -> None:
     """Back-to-back one-row commits on the floor app, with a body the size of a save."""
-    loop = asyncio.get_running_loop()
     seq = 0
-    while loop.time() < until:
+    while time.perf_counter() < until:
         seq += 1
         began = time.perf_counter()
         try:

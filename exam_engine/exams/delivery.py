@@ -52,10 +52,11 @@ def get_attempt(db: Session, attempt_id: int, *, lock: bool = False) -> Attempt:
     return attempt
 
 
-def seconds_left(attempt: Attempt, now: datetime) -> int:
+def seconds_left(attempt: Attempt, now: datetime) -> float:
+    """Time left by the server's clock, in seconds (fractional: the page must not end early)."""
     if attempt.deadline is None:
-        return attempt.candidate.session.duration_minutes * 60 + attempt.extra_seconds
-    return max(0, int((attempt.deadline - now).total_seconds()))
+        return float(attempt.candidate.session.duration_minutes * 60 + attempt.extra_seconds)
+    return max(0.0, (attempt.deadline - now).total_seconds())
 
 
 def start_attempt(db: Session, attempt_id: int, now: datetime) -> Attempt:
@@ -169,7 +170,7 @@ def paper(db: Session, attempt: Attempt, now: datetime) -> dict[str, Any]:
             "seq": answer.seq if answer else 0,
         })
     return {"attempt_id": attempt.id, "status": attempt.status.value,
-            "seconds_left": seconds_left(attempt, now),
+            "seconds_left": round(seconds_left(attempt, now), 3),
             "deadline": attempt.deadline.isoformat() if attempt.deadline else None,
             "questions": questions}
 
@@ -208,8 +209,12 @@ def submit_attempt(db: Session, attempt_id: int, *, actor: str, now: datetime) -
         return result
     if attempt.status is AttemptStatus.ASSIGNED:
         raise NotStarted("Bài thi chưa bắt đầu.", "the attempt has not started")
-    attempt.submitted_at = min(now, attempt.deadline) if actor == "server:deadline" else now
-    transition(db, attempt, AttemptStatus.SUBMITTED, actor=actor, at=now)
+    detail = None
+    if now >= attempt.deadline and actor != "server:deadline":
+        # The time was up before this request: the deadline, not the request, closed it.
+        actor, detail = "server:deadline", "requested by the candidate after the deadline"
+    attempt.submitted_at = min(now, attempt.deadline)
+    transition(db, attempt, AttemptStatus.SUBMITTED, actor=actor, at=now, detail=detail)
     result = grade_attempt(db, attempt)
     db.flush()
     return result

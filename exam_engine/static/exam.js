@@ -13,7 +13,7 @@
   let current = 0;
   let deadlineAt = 0;          // performance.now() at which the server's deadline falls
   let closed = false;
-  let sending = false;
+  let finishing = false;       // the clock ran out: last saves go out, then the submit
 
   const readOutbox = () => JSON.parse(localStorage.getItem(OUTBOX) || "{}");
   const writeOutbox = (box) => localStorage.setItem(OUTBOX, JSON.stringify(box));
@@ -105,6 +105,7 @@
 
   function closeExam(message) {
     closed = true;
+    finishing = false;
     writeOutbox({});
     const c = el("closed");
     c.textContent = message;
@@ -114,64 +115,77 @@
   }
 
   // Send every pending save, oldest question first; stop at the first network failure.
-  async function flush() {
-    if (sending || closed) return;
-    sending = true;
-    try {
-      for (;;) {
-        const pending = Object.values(readOutbox());
-        if (pending.length === 0) { setStatus(T.saved, "ok"); return; }
-        setStatus(T.saving, "busy");
-        const entry = pending[0];
-        let response;
-        try {
-          response = await post(root.dataset.saveUrl, entry);
-        } catch (networkError) {
-          setStatus(T.offline, "warn");
-          return;
-        }
-        if (response.ok) {
-          const ack = await response.json();
-          const box = readOutbox();
-          const mine = box[entry.position];
-          if (mine && mine.seq <= ack.seq) delete box[entry.position];
-          writeOutbox(box);
-        } else if (response.status === 409) {
-          const err = await response.json();
-          closeExam(err.message);
-          return;
-        } else if (response.status === 422) {
-          const box = readOutbox();   // a save the server can never take: drop it, say so
-          delete box[entry.position];
-          writeOutbox(box);
-        } else {
-          setStatus(T.retrying, "warn");
-          return;
-        }
+  // Callers share one drain: awaiting flush() waits for the drain already under way.
+  let draining = null;
+  function flush() {
+    if (closed && !finishing) return Promise.resolve();
+    if (!draining) draining = drain().finally(() => { draining = null; });
+    return draining;
+  }
+
+  // Resolve once the outbox is empty, or false when the network keeps failing.
+  async function flushAll(attempts) {
+    for (let i = 0; i < attempts; i++) {
+      await flush();
+      if (Object.keys(readOutbox()).length === 0) return true;
+    }
+    return false;
+  }
+
+  async function drain() {
+    for (;;) {
+      const pending = Object.values(readOutbox());
+      if (pending.length === 0) { setStatus(T.saved, "ok"); return; }
+      setStatus(T.saving, "busy");
+      const entry = pending[0];
+      let response;
+      try {
+        response = await post(root.dataset.saveUrl, entry);
+      } catch (networkError) {
+        setStatus(T.offline, "warn");
+        return;
       }
-    } finally {
-      sending = false;
+      if (response.ok) {
+        const ack = await response.json();
+        const box = readOutbox();
+        const mine = box[entry.position];
+        if (mine && mine.seq <= ack.seq) delete box[entry.position];
+        writeOutbox(box);
+      } else if (response.status === 409) {
+        const err = await response.json();
+        closeExam(err.message);
+        return;
+      } else if (response.status === 422) {
+        const box = readOutbox();   // a save the server can never take: drop it, say so
+        delete box[entry.position];
+        writeOutbox(box);
+      } else {
+        setStatus(T.retrying, "warn");
+        return;
+      }
     }
   }
 
   function tick() {
-    const left = Math.max(0, Math.round((deadlineAt - performance.now()) / 1000));
+    const remaining = deadlineAt - performance.now();
+    const left = Math.max(0, Math.ceil(remaining / 1000));
     const m = Math.floor(left / 60), s = left % 60;
     el("clock").textContent = String(m).padStart(2, "0") + ":" + String(s).padStart(2, "0");
     el("clock").classList.toggle("urgent", left <= 300);
-    if (left === 0 && !closed) {
-      // The server submits at the deadline; ask it once more so the page learns it.
-      flush().then(() => post(root.dataset.submitUrl, {})).then(() => {
-        closed = true;
-        window.location.href = root.dataset.resultUrl;
-      }).catch(() => {});
+    if (remaining <= 0 && !closed) {
+      // Time is up by the server's clock: no more answers; send what is queued (the server
+      // grants a short grace), then ask for the submit so the page learns the result.
       closed = true;
+      finishing = true;
+      renderQuestion();
+      flushAll(3).then(() => post(root.dataset.submitUrl, {})).catch(() => {}).then(() => {
+        window.location.href = root.dataset.resultUrl;
+      });
     }
   }
 
   async function submit() {
-    await flush();
-    if (Object.keys(readOutbox()).length > 0) { setStatus(T.offline, "warn"); return; }
+    if (!(await flushAll(5))) { setStatus(T.offline, "warn"); return; }
     const response = await post(root.dataset.submitUrl, {});
     if (response.ok || response.status === 409) {
       closed = true;

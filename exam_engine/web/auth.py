@@ -55,7 +55,7 @@ def login():
                 error = gettext("Sai tên đăng nhập hoặc mật khẩu.")
             else:
                 db().commit()  # a password rehash, if any
-                session.clear()
+                _new_session()
                 session["user_id"] = user.id
                 next_url = request.args.get("next", "")
                 if next_url.startswith("/") and not next_url.startswith("//"):
@@ -80,19 +80,24 @@ def candidate_login():
                 _count_failure("candidate:" + number)
                 error = localized(missing.message_vi, missing.message_en)
             else:
-                session.clear()
+                _new_session()
                 session["attempt_id"] = candidate.attempt.id
                 session["role"] = Role.CANDIDATE.value
                 return redirect(url_for("candidate.exam"))
     return render_template("candidate_login.html", error=error), (401 if error else 200)
 
 
-@auth_bp.post("/dang-xuat")
-def logout():
+def _new_session() -> None:
+    """Start a fresh session (no fixation across login/logout), keeping only the language."""
     lang = session.get("lang")
     session.clear()
     if lang:
         session["lang"] = lang
+
+
+@auth_bp.post("/dang-xuat")
+def logout():
+    _new_session()
     flash(gettext("Đăng xuất"))
     return redirect(url_for("auth.index"))
 

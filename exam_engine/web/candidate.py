@@ -33,7 +33,7 @@ def _attempt_id() -> int:
 @candidate_required
 def exam():
     now = utcnow()
-    attempt = delivery.get_attempt(db(), _attempt_id())
+    attempt = delivery.get_attempt(db(writes=True), _attempt_id())  # may close it at the deadline
     if attempt.status is AttemptStatus.IN_PROGRESS and attempt.deadline <= now:
         delivery.start_attempt(db(), attempt.id, now)  # closes it at the deadline
         db().commit()
@@ -57,7 +57,7 @@ def start():
 @candidate_required
 def paper():
     now = utcnow()
-    attempt = delivery.get_attempt(db(), _attempt_id())
+    attempt = delivery.get_attempt(db(writes=True), _attempt_id())  # may close it at the deadline
     if attempt.status is AttemptStatus.IN_PROGRESS and attempt.deadline <= now:
         delivery.start_attempt(db(), attempt.id, now)
         db().commit()

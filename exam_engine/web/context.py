@@ -13,11 +13,16 @@ from exam_engine.accounts import Role, User
 from exam_engine.cache import Cache
 
 
-def db() -> Session:
-    """This request's unit of work; the view commits once, at its end."""
+def db(*, writes: bool | None = None) -> Session:
+    """This request's unit of work; the view commits once, at its end.
+
+    GET requests read unless the view says it may write (``writes=True``), which on SQLite
+    takes the write lock up front instead of failing half-way.
+    """
     if "db" not in g:
-        reads_only = request.method in ("GET", "HEAD")
-        g.db = current_app.extensions["db_read_sessions" if reads_only else "db_sessions"]()
+        if writes is None:
+            writes = request.method not in ("GET", "HEAD")
+        g.db = current_app.extensions["db_sessions" if writes else "db_read_sessions"]()
     return g.db
 
 

@@ -219,9 +219,10 @@ def check_content(content: ItemContent) -> list[Problem]:
 
 
 def finish(collector: IssueCollector, built: Iterable[tuple[str, ItemRecord]]) -> list[ItemRecord]:
-    """Check every built record, report all problems together, or return the records."""
+    """Check every built record, report all problems together, or return the records (NFC)."""
     records = []
     for location, record in built:
+        record = normalise_record(record)
         for field, vi, en in check_content(record.content):
             collector.error(location, field, vi, en)
         records.append(record)

@@ -229,6 +229,7 @@ def calibrate(
     quadrature: str = "gauss-hermite",
     dense: bool | None = None,
     accelerate: bool = True,
+    loglik_tol: float = 1e-3,
 ) -> Calibration:
     """Calibrate items by marginal maximum likelihood (EM; Bock & Aitkin 1981).
 
@@ -252,6 +253,7 @@ def calibrate(
         quadrature: "gauss-hermite" or "rectangular" (see ``quadrature.py``).
         dense: force the dense (True) or sparse (False) E-step; None picks by density.
         accelerate: SQUAREM-accelerated EM (see ``em.py``); False runs plain EM.
+        loglik_tol: convergence also needs the EM objective to rise by less than this per step.
 
     Returns:
         Calibration. Emits ConvergenceWarning when max_iter is reached first.
@@ -278,6 +280,9 @@ def calibrate(
     if start_params is not None:
         if start_params.n_items != data.n_items:
             raise ValueError("start has a different number of items")
+        short = np.flatnonzero(start_params.n_categories < n_cat)
+        if short.size:
+            raise ValueError(f"start has fewer categories than the data for items {short[:10]}")
         n_cat = np.maximum(n_cat, start_params.n_categories)
     n_k = int(n_cat.max())
 
@@ -316,8 +321,6 @@ def calibrate(
     free[anchor_idx] = False
     free_mean = bool(anchor_idx.size)
     free_sd = bool(anchor_idx.size) or inner == "rasch"
-    if anchor_idx.size and model == "rasch" and not free_sd:
-        free_sd = True
 
     nodes, weights = standard_normal_quadrature(n_quadrature, quadrature)
     log_w = np.log(weights)
@@ -341,6 +344,7 @@ def calibrate(
         EMState(psi, mean, sd),
         max_iter=max_iter,
         tol=tol,
+        loglik_tol=loglik_tol,
         accelerate=accelerate,
         valid=in_space,
         progress=progress,

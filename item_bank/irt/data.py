@@ -137,7 +137,7 @@ class ResponseData:
 def as_response_data(
     responses: ResponseData | np.ndarray | tuple[np.ndarray, np.ndarray, np.ndarray],
 ) -> ResponseData:
-    """Accept a dense (n_persons, n_items) array, a ResponseData, or a (person, item, score) tuple."""
+    """A dense (n_persons, n_items) array, a ResponseData or a (person, item, score) tuple."""
     if isinstance(responses, ResponseData):
         return responses
     if isinstance(responses, tuple):

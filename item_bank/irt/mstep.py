@@ -312,7 +312,7 @@ def _solve_scaled(info: np.ndarray, grad: np.ndarray) -> np.ndarray:
     return y / diag
 
 
-# ---- the latent distribution ----------------------------------------------------------------------
+# ---- the latent distribution --------------------------------------------------------------------
 
 
 def update_latent(

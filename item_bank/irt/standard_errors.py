@@ -93,7 +93,8 @@ def cross_product_errors(
     """XPD standard errors at the estimates.
 
     Args:
-        data: the responses; design: their E-step form; posterior: (n_persons, n_q) posterior node weights at the estimates.
+        data: the responses; design: their E-step form.
+        posterior: (n_persons, n_q) posterior node weights at the estimates.
         theta: (n_q,) latent nodes μ + σ x; nodes: (n_q,) standard nodes x.
         model: inner model name; psi: (n_items, m) packed estimates; free: (n_items, m) bool.
         priors: as used in the fit (their curvature is added).

@@ -111,7 +111,7 @@ class ItemType(ABC):
             problems.append(Problem(
                 "kind", f"Loại câu hỏi «{content.kind}» không phải «{self.kind}».",
                 f"Item kind {str(content.kind)!r} is not {str(self.kind)!r}."))
-        if not content.stem or not content.stem.strip():
+        if not isinstance(content.stem, str) or not comparable_text(content.stem):
             problems.append(Problem("stem", "Câu hỏi chưa có phần dẫn.", "The stem is empty."))
         points = content.points
         if (isinstance(points, bool) or not isinstance(points, int | float)
@@ -134,6 +134,14 @@ class ItemType(ABC):
 
     def base_view(self, content: ItemContent) -> dict[str, Any]:
         return {"kind": str(self.kind), "stem": content.stem, "points": float(content.points)}
+
+    def choices_view(self, content: ItemContent, rng: np.random.Generator | None,
+                     input_hint: Mapping[str, Any]) -> dict[str, Any]:
+        """The view of a stem with a list of choices (single, multiple, true/false)."""
+        choices = display_choices(content, rng)
+        view = {**self.base_view(content), "choices": parts_view(choices),
+                "input": dict(input_hint)}
+        return {"view": view, "order": {"choices": part_ids(choices)}}
 
     # -- responses and scoring ---------------------------------------------------------------
 
@@ -221,6 +229,12 @@ def shuffled(parts: Sequence[Part], rng: np.random.Generator) -> tuple[Part, ...
     return tuple(parts[int(i)] for i in rng.permutation(len(parts)))
 
 
+def display_choices(content: ItemContent, rng: np.random.Generator | None) -> tuple[Part, ...]:
+    """The choices in display order: shuffled when the item allows it and an rng is given."""
+    return shuffled(content.choices, rng) if content.shuffle and rng is not None \
+        else content.choices
+
+
 def stable_rng(content: ItemContent) -> np.random.Generator:
     """A generator seeded from the item's own part ids, for shuffles that must happen even when
     the caller gives no rng (author previews): stable across runs, independent of the key."""
@@ -284,6 +298,18 @@ def require_list(raw: Any, field: str = "response") -> list[Any] | tuple[Any, ..
 
 def key_problem(name: str, message_vi: str, message_en: str) -> Problem:
     return Problem(f"key.{name}" if name else "key", message_vi, message_en)
+
+
+SCORING_MODES = ("all_or_nothing", "partial")
+
+
+def scoring_problems(key: Mapping[str, Any]) -> list[Problem]:
+    """The optional ``scoring`` of multiple-response and ordering keys."""
+    if key.get("scoring", "all_or_nothing") in SCORING_MODES:
+        return []
+    return [key_problem("scoring", "Cách chấm phải là «all_or_nothing» (đúng hết mới có điểm) "
+                        "hoặc «partial» (tính điểm từng phần).",
+                        "Scoring must be 'all_or_nothing' or 'partial'.")]
 
 
 def string_list(value: Any) -> list[str] | None:

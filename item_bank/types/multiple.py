@@ -36,14 +36,11 @@ from item_bank.types.base import (
     key_problem,
     part_ids,
     part_label,
-    parts_view,
     require_list,
     require_part_id,
-    shuffled,
+    scoring_problems,
     string_list,
 )
-
-SCORING_MODES = ("all_or_nothing", "partial")
 
 
 class MultipleResponse(ItemType):
@@ -61,8 +58,8 @@ class MultipleResponse(ItemType):
             unknown = [c for c in correct if c not in ids]
             if unknown:
                 problems.append(key_problem(
-                    "correct", f"Đáp án {', '.join(map(repr, unknown))} không phải là phương án "
-                    "của câu hỏi.", f"Key ids not among the choices: {unknown!r}."))
+                    "correct", f"Đáp án {', '.join(f'«{u}»' for u in unknown)} không phải là "
+                    "phương án của câu hỏi.", f"Key ids not among the choices: {unknown!r}."))
             if len(set(correct)) != len(correct):
                 problems.append(key_problem("correct", "Danh sách đáp án đúng có mã bị lặp.",
                                             "The list of correct choices repeats an id."))
@@ -70,18 +67,11 @@ class MultipleResponse(ItemType):
                 problems.append(key_problem(
                     "correct", "Mọi phương án đều đúng: cần ít nhất một phương án sai.",
                     "Every choice is correct: at least one wrong choice is needed."))
-        if content.key.get("scoring", "all_or_nothing") not in SCORING_MODES:
-            problems.append(key_problem(
-                "scoring", "Cách chấm phải là «all_or_nothing» hoặc «partial».",
-                "Scoring must be 'all_or_nothing' or 'partial'."))
-        return problems
+        return problems + scoring_problems(content.key)
 
     def candidate_view(self, content: ItemContent,
                        rng: np.random.Generator | None = None) -> dict[str, Any]:
-        choices = shuffled(content.choices, rng) if content.shuffle and rng else content.choices
-        view = {**self.base_view(content), "choices": parts_view(choices),
-                "input": {"select": "many"}}
-        return {"view": view, "order": {"choices": part_ids(choices)}}
+        return self.choices_view(content, rng, {"select": "many"})
 
     def normalise_response(self, raw: Any,
                            content: ItemContent | None = None) -> list[str] | None:

@@ -19,9 +19,7 @@ from item_bank.types.base import (
     key_problem,
     part_ids,
     part_label,
-    parts_view,
     require_part_id,
-    shuffled,
 )
 
 
@@ -44,10 +42,7 @@ class SingleChoice(ItemType):
 
     def candidate_view(self, content: ItemContent,
                        rng: np.random.Generator | None = None) -> dict[str, Any]:
-        choices = shuffled(content.choices, rng) if content.shuffle and rng else content.choices
-        view = {**self.base_view(content), "choices": parts_view(choices),
-                "input": {"select": "one"}}
-        return {"view": view, "order": {"choices": part_ids(choices)}}
+        return self.choices_view(content, rng, {"select": "one"})
 
     def normalise_response(self, raw: Any, content: ItemContent | None = None) -> str | None:
         if is_blank(raw):

@@ -12,6 +12,7 @@ brief): the share of the item's points by the number of statements judged right 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -26,10 +27,8 @@ from item_bank.types.base import (
     key_problem,
     part_ids,
     part_label,
-    parts_view,
     require_mapping,
     require_part_id,
-    shuffled,
 )
 
 #: share of the points by number of statements right (index = number right)
@@ -43,7 +42,7 @@ class TrueFalse4(ItemType):
     kind = ItemKind.TRUE_FALSE4
     part_vi = "mệnh đề"
     part_en = "statement"
-    min_choices = N_STATEMENTS
+    min_choices = 0  # the exact count is checked in validate_key, with one clear message
 
     def validate_key(self, content: ItemContent) -> list[Problem]:
         problems: list[Problem] = []
@@ -52,7 +51,7 @@ class TrueFalse4(ItemType):
                 "choices", f"Câu Đúng/Sai cần đúng 4 mệnh đề (đang có {len(content.choices)}).",
                 f"A true/false item needs exactly 4 statements (has {len(content.choices)})."))
         truth = content.key.get("truth")
-        if not isinstance(truth, dict):
+        if not isinstance(truth, Mapping):
             problems.append(key_problem("truth", "Chưa nêu mệnh đề nào đúng, mệnh đề nào sai.",
                                         "The truth values are missing."))
             return problems
@@ -73,10 +72,8 @@ class TrueFalse4(ItemType):
 
     def candidate_view(self, content: ItemContent,
                        rng: np.random.Generator | None = None) -> dict[str, Any]:
-        choices = shuffled(content.choices, rng) if content.shuffle and rng else content.choices
-        view = {**self.base_view(content), "choices": parts_view(choices),
-                "input": {"judge": ["true", "false"], "labels_vi": ["Đúng", "Sai"]}}
-        return {"view": view, "order": {"choices": part_ids(choices)}}
+        return self.choices_view(content, rng, {"judge": ["true", "false"],
+                                                "labels_vi": ["Đúng", "Sai"]})
 
     def normalise_response(self, raw: Any,
                            content: ItemContent | None = None) -> dict[str, bool] | None:

@@ -1,0 +1,102 @@
+"""Import and export of items in the formats teachers keep them in.
+
+    read(fmt, data, filename) -> ImportResult     # raises FormatErrors listing every error
+    write(fmt, records) -> ExportResult           # reports what the format cannot carry
+    detect(data, filename) -> fmt                 # by extension, then by content
+    FORMATS                                       # name -> FormatInfo
+
+``fmt`` is one of ``FORMATS`` or None (detect). Pure Python: no Flask, no database.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import ModuleType
+
+from item_bank.content import ItemKind, ItemRecord
+from item_bank.formats.errors import (
+    ExportResult,
+    FormatErrors,
+    FormatIssue,
+    ImportResult,
+    IssueCollector,
+)
+
+K = ItemKind
+
+
+@dataclass(frozen=True)
+class FormatInfo:
+    name: str
+    label: str
+    extension: str  # of the exported file
+    kinds: frozenset[ItemKind]  # the item types the format carries
+    module: str
+
+    def load(self) -> ModuleType:
+        return importlib.import_module(self.module)
+
+
+FORMATS: dict[str, FormatInfo] = {
+    info.name: info
+    for info in (
+        FormatInfo("excel", "Excel (.xlsx)", ".xlsx", frozenset(K), "item_bank.formats.excel"),
+        FormatInfo("aiken", "Aiken (.txt)", ".txt", frozenset({K.SINGLE}),
+                   "item_bank.formats.aiken"),
+        FormatInfo("gift", "GIFT (Moodle, .gift)", ".gift",
+                   frozenset({K.SINGLE, K.MULTIPLE, K.TRUE_FALSE4, K.MATCHING, K.SHORT_ANSWER,
+                              K.NUMERIC}), "item_bank.formats.gift"),
+        FormatInfo("moodle_xml", "Moodle XML (.xml)", ".xml", frozenset(K),
+                   "item_bank.formats.moodle_xml"),
+        FormatInfo("qti21", "IMS QTI 2.1 (.zip)", ".zip", frozenset(K), "item_bank.formats.qti21"),
+        FormatInfo("qti30", "1EdTech QTI 3.0 (.zip)", ".zip", frozenset(K),
+                   "item_bank.formats.qti30"),
+    )
+}
+
+
+def detect(data: bytes, filename: str) -> str:
+    """The format of a file, from its extension and, where that is ambiguous, its content."""
+    name = filename.lower()
+    head = data[:4096]
+    if name.endswith((".xlsx", ".xlsm")):
+        return "excel"
+    if name.endswith(".gift"):
+        return "gift"
+    if name.endswith(".zip") or head.startswith(b"PK\x03\x04"):
+        if b"xl/" in data[:65536] and b"[Content_Types].xml" in data[:65536] \
+                and b"imsmanifest.xml" not in data:
+            return "excel"
+        return "qti30" if b"imsqti_v3p0" in data or b"qtiv3p0" in data \
+            or b"imsqtiasi_v3p0" in data else "qti21"
+    if name.endswith(".xml") or head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"<"):
+        return "moodle_xml"
+    text = head.decode("utf-8", errors="replace")
+    if "{" in text and "}" in text or "::" in text or "$CATEGORY" in text:
+        return "gift"
+    return "aiken"
+
+
+def read(fmt: str | None, data: bytes, filename: str) -> ImportResult:
+    """Read a whole file. All-or-nothing: on any error raises FormatErrors with every issue."""
+    fmt = fmt or detect(data, filename)
+    if fmt not in FORMATS:
+        collector = IssueCollector(filename)
+        raise collector.fatal("tệp", "format", f"Định dạng “{fmt}” không được hỗ trợ.",
+                              f"The format “{fmt}” is not supported.")
+    return FORMATS[fmt].load().read(data, filename)
+
+
+def write(fmt: str, records: Sequence[ItemRecord], filename: str | None = None) -> ExportResult:
+    """Write records; what the format cannot carry is listed in ``not_carried``, per item."""
+    info = FORMATS[fmt]
+    module = info.load()
+    if filename is None:
+        return module.write(list(records))
+    return module.write(list(records), filename)
+
+
+__all__ = ["FORMATS", "FormatInfo", "ExportResult", "FormatErrors", "FormatIssue",
+           "ImportResult", "detect", "read", "write"]
