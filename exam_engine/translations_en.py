@@ -89,5 +89,6 @@ EN: dict[str, str] = {
     "Không tìm thấy trang.": "Page not found.",
     "Phiên làm việc đã hết hạn, vui lòng tải lại trang.": "Your session expired; please reload the page.",
     "Trang chủ": "Home",
+    "Số quyết định": "Decision number",
     "Năng lực ước lượng theo IRT (EAP)": "Ability estimated by IRT (EAP)",
 }

@@ -330,21 +330,24 @@ def kind_not_carried(issues: list[FormatIssue], filename: str, fmt_name: str, in
 
 # --- safe input: XML and zip -----------------------------------------------------------------
 
-def parse_xml(data: bytes, collector: IssueCollector, location: str = "/") -> ET.Element:
-    """Parse untrusted XML: no DTD, no entities, no external references (defusedxml)."""
+def parse_xml(data: bytes, collector: IssueCollector, prefix: str = "") -> ET.Element:
+    """Parse untrusted XML: no DTD, no entities, no external references (defusedxml).
+
+    ``prefix`` places the file inside a package ("tệp items/q1.xml: ").
+    """
     try:
         return SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True,
                                  forbid_external=True)
     except defusedxml.DefusedXmlException as exc:
         raise collector.fatal(
-            location, "xml",
+            prefix + "/", "xml",
             "Tệp XML có khai báo DOCTYPE/thực thể (entity) — bị từ chối vì lý do an toàn.",
             f"The XML declares a DOCTYPE or entities, refused for safety ({type(exc).__name__}).",
         ) from None
     except ET.ParseError as exc:
         line, column = getattr(exc, "position", (0, 0))
         raise collector.fatal(
-            f"dòng {line}, cột {column + 1}", "xml",
+            f"{prefix}dòng {line}, cột {column + 1}", "xml",
             f"Tệp không phải XML hợp lệ: {exc}.", f"The file is not well-formed XML: {exc}.",
         ) from None
 

@@ -230,6 +230,21 @@ def fisher_scoring_items(
         q = expected_loglik(cnt, log_p) + prior_terms(cur, fr, priors)[0]
         for _ in range(max_steps):
             step = _fisher_step(cnt, log_p, jac, cur, fr, priors)
+            if model == "3pl":
+                # active set: where c sits on 0 and the step pushes it below, fix c for this
+                # step and re-solve, so that a and d take the step that is right with c = 0
+                blocked = fr[:, -1] & (cur[:, -1] <= 0.0) & (step[:, -1] < 0.0)
+                if blocked.any():
+                    fr_step = fr.copy()
+                    fr_step[blocked, -1] = False
+                    step[blocked] = _fisher_step(
+                        cnt[blocked],
+                        log_p[:, blocked],
+                        jac[:, blocked],
+                        cur[blocked],
+                        fr_step[blocked],
+                        priors,
+                    )
             moved = np.zeros(idx.size)
             pending = np.ones(idx.size, dtype=bool)
             for _halving in range(30):
