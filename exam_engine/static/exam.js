@@ -45,6 +45,10 @@
     const box = el("question");
     const title = document.createElement("h2");
     title.textContent = T.question + " " + (current + 1) + "/" + questions.length;
+    const module = document.createElement("span");
+    module.className = "module";
+    module.textContent = q.module;
+    title.append(" ", module);
     const stem = document.createElement("p");
     stem.className = "stem";
     stem.textContent = q.stem;

@@ -155,7 +155,7 @@ def test_english_interface(db, make_session, new_context, candidate_login, wait_
     expect(page.locator(".clock")).to_contain_text("Time left")
     expect(page.locator("#submit")).to_have_text("Submit")
     expect(page.locator("#save-status")).to_have_text("Saved")
-    expect(page.locator("#question h2")).to_have_text("Question 1/6")
+    expect(page.locator("#question h2")).to_have_text("Question 1/6 IU01")
     expect(page.locator("#navigator button").first).to_have_attribute("aria-label", "Question 1")
     page.click("#submit")
     expect(page.locator("#unanswered")).to_have_text("Unanswered questions: 1, 2, 3, 4, 5, 6")
