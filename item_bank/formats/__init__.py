@@ -11,11 +11,14 @@
 from __future__ import annotations
 
 import importlib
+import io
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import ModuleType
 
 from item_bank.content import ItemKind, ItemRecord
+from item_bank.formats.common import normalise_record
 from item_bank.formats.errors import (
     ExportResult,
     FormatErrors,
@@ -24,7 +27,7 @@ from item_bank.formats.errors import (
     IssueCollector,
 )
 
-K = ItemKind
+_K = ItemKind
 
 
 @dataclass(frozen=True)
@@ -36,22 +39,23 @@ class FormatInfo:
     module: str
 
     def load(self) -> ModuleType:
+        # imported on use: reading Aiken need not load openpyxl
         return importlib.import_module(self.module)
 
 
 FORMATS: dict[str, FormatInfo] = {
     info.name: info
     for info in (
-        FormatInfo("excel", "Excel (.xlsx)", ".xlsx", frozenset(K), "item_bank.formats.excel"),
-        FormatInfo("aiken", "Aiken (.txt)", ".txt", frozenset({K.SINGLE}),
+        FormatInfo("excel", "Excel (.xlsx)", ".xlsx", frozenset(_K), "item_bank.formats.excel"),
+        FormatInfo("aiken", "Aiken (.txt)", ".txt", frozenset({_K.SINGLE}),
                    "item_bank.formats.aiken"),
         FormatInfo("gift", "GIFT (Moodle, .gift)", ".gift",
-                   frozenset({K.SINGLE, K.MULTIPLE, K.TRUE_FALSE4, K.MATCHING, K.SHORT_ANSWER,
-                              K.NUMERIC}), "item_bank.formats.gift"),
-        FormatInfo("moodle_xml", "Moodle XML (.xml)", ".xml", frozenset(K),
+                   frozenset({_K.SINGLE, _K.MULTIPLE, _K.TRUE_FALSE4, _K.MATCHING, _K.SHORT_ANSWER,
+                              _K.NUMERIC}), "item_bank.formats.gift"),
+        FormatInfo("moodle_xml", "Moodle XML (.xml)", ".xml", frozenset(_K),
                    "item_bank.formats.moodle_xml"),
-        FormatInfo("qti21", "IMS QTI 2.1 (.zip)", ".zip", frozenset(K), "item_bank.formats.qti21"),
-        FormatInfo("qti30", "1EdTech QTI 3.0 (.zip)", ".zip", frozenset(K),
+        FormatInfo("qti21", "IMS QTI 2.1 (.zip)", ".zip", frozenset(_K), "item_bank.formats.qti21"),
+        FormatInfo("qti30", "1EdTech QTI 3.0 (.zip)", ".zip", frozenset(_K),
                    "item_bank.formats.qti30"),
     )
 }
@@ -66,17 +70,31 @@ def detect(data: bytes, filename: str) -> str:
     if name.endswith(".gift"):
         return "gift"
     if name.endswith(".zip") or head.startswith(b"PK\x03\x04"):
-        if b"xl/" in data[:65536] and b"[Content_Types].xml" in data[:65536] \
-                and b"imsmanifest.xml" not in data:
-            return "excel"
-        return "qti30" if b"imsqti_v3p0" in data or b"qtiv3p0" in data \
-            or b"imsqtiasi_v3p0" in data else "qti21"
+        return _detect_zip(data)
     if name.endswith(".xml") or head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"<"):
         return "moodle_xml"
     text = head.decode("utf-8", errors="replace")
     if "{" in text and "}" in text or "::" in text or "$CATEGORY" in text:
         return "gift"
     return "aiken"
+
+
+def _detect_zip(data: bytes) -> str:
+    """Excel or which QTI version, from the names and the manifest inside (read, bounded)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            if "imsmanifest.xml" not in names and any(n.startswith("xl/") for n in names):
+                return "excel"
+            info = archive.getinfo("imsmanifest.xml") if "imsmanifest.xml" in names else None
+            if info is not None and info.file_size < 16 * 1024 * 1024:
+                with archive.open(info) as stream:
+                    manifest = stream.read(16 * 1024 * 1024)
+                if b"v3p0" in manifest:
+                    return "qti30"
+    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError):
+        pass  # the reader reports the broken zip properly
+    return "qti21"
 
 
 def read(fmt: str | None, data: bytes, filename: str) -> ImportResult:
@@ -91,11 +109,13 @@ def read(fmt: str | None, data: bytes, filename: str) -> ImportResult:
 
 def write(fmt: str, records: Sequence[ItemRecord], filename: str | None = None) -> ExportResult:
     """Write records; what the format cannot carry is listed in ``not_carried``, per item."""
-    info = FORMATS[fmt]
-    module = info.load()
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+    module = FORMATS[fmt].load()
+    records = [normalise_record(record) for record in records]  # NFC out, whatever came in
     if filename is None:
-        return module.write(list(records))
-    return module.write(list(records), filename)
+        return module.write(records)
+    return module.write(records, filename)
 
 
 __all__ = ["FORMATS", "FormatInfo", "ExportResult", "FormatErrors", "FormatIssue",

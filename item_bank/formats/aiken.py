@@ -15,17 +15,16 @@ import re
 from dataclasses import dataclass, field
 
 from item_bank.content import ItemContent, ItemKind, ItemRecord, Part
+from item_bank.formats.checks import finish, records_problem, writable
 from item_bank.formats.common import (
     canonical_ids,
-    decode_text,
-    finish,
     kind_not_carried,
     not_carried,
-    records_problem,
     report_fields,
     report_renamed,
 )
 from item_bank.formats.errors import ExportResult, FormatIssue, ImportResult, IssueCollector
+from item_bank.formats.safe_input import decode_text
 
 _OPTION = re.compile(r"^([A-Z])\s*[.)]\s+(.*\S)\s*$")
 _ANSWER = re.compile(r"^ANSWER\s*:\s*(.*?)\s*$", re.IGNORECASE)
@@ -91,9 +90,6 @@ def read(data: bytes, filename: str) -> ImportResult:
 def _finish_question(question: _Question, answer: str, number: int,
                      collector: IssueCollector) -> list[tuple[str, ItemRecord]]:
     letters = [letter for letter, _ in question.options]
-    if len(question.options) < 2:
-        collector.error(f"dòng {question.line}", "choices", "Câu hỏi cần ít nhất 2 phương án.",
-                        "A question needs at least 2 options.")
     if not answer:
         collector.error(f"dòng {number}", "answer", "Dòng ANSWER không ghi đáp án.",
                         "The ANSWER line gives no answer.")
@@ -117,6 +113,8 @@ def write(records: list[ItemRecord], filename: str = "cau_hoi_aiken.txt") -> Exp
     issues: list[FormatIssue] = []
     blocks: list[str] = []
     for index, record in enumerate(records):
+        if not writable(issues, filename, index, record):
+            continue
         if record.content.kind is not ItemKind.SINGLE:
             kind_not_carried(issues, filename, NAME, index, record)
             continue
@@ -132,6 +130,16 @@ def write(records: list[ItemRecord], filename: str = "cau_hoi_aiken.txt") -> Exp
                       ("external_id", "title", "module", "code", "subject", "grade", "tags",
                        "difficulty", "media", "feedback", "points", "shuffle"))
         lines = [line for line in content.stem.split("\n") if line.strip()]
+        if len(lines) != len(content.stem.strip().split("\n")):
+            not_carried(issues, filename, index, record, "stem",
+                        "Aiken không giữ dòng trống trong nội dung câu hỏi.",
+                        "Aiken does not keep blank lines inside the question text.")
+        if any(_OPTION.match(line.strip()) or _ANSWER.match(line.strip()) for line in lines[1:]):
+            not_carried(issues, filename, index, record, "stem",
+                        "Có dòng trong nội dung giống phương án (“A. …”) hoặc dòng ANSWER; khi "
+                        "nhập lại sẽ bị hiểu sai.",
+                        "A line of the question text looks like an option (“A. …”) or an "
+                        "ANSWER line; it will be misread on import.")
         for part in content.choices:
             text = part.text
             if "\n" in text:

@@ -1,5 +1,6 @@
-"""What every format shares: Unicode and HTML conventions, the structural check of what a reader
-built, safe zip and XML input, and the helpers writers use to report what they cannot carry.
+"""What every format shares: Unicode and HTML conventions, part ids, categories, and the helpers
+writers use to report what they cannot carry. (The structural check of what readers build is in
+``checks``; refusing hostile input in ``safe_input``.)
 
 Conventions (documented once, used by every format):
 
@@ -19,22 +20,25 @@ Conventions (documented once, used by every format):
 from __future__ import annotations
 
 import html
-import io
-import math
 import re
 import unicodedata
-import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
-from xml.etree import ElementTree as ET
-
-import defusedxml
-import defusedxml.ElementTree as SafeET
 
 from item_bank.content import ItemContent, ItemKind, ItemRecord, Part
-from item_bank.formats.errors import FormatErrors, FormatIssue, IssueCollector
+from item_bank.formats.errors import FormatIssue
 
+KIND_LABELS = {
+    ItemKind.SINGLE: "Một lựa chọn",
+    ItemKind.MULTIPLE: "Nhiều lựa chọn",
+    ItemKind.TRUE_FALSE4: "Đúng/Sai 4 ý",
+    ItemKind.MATCHING: "Ghép đôi",
+    ItemKind.ORDERING: "Sắp xếp",
+    ItemKind.SHORT_ANSWER: "Trả lời ngắn",
+    ItemKind.NUMERIC: "Điền số",
+    ItemKind.CLOZE: "Điền khuyết",
+}  # the Vietnamese names teachers see (Excel's "Loại câu" column, messages)
 TRUE_LABEL = "Đúng"
 FALSE_LABEL = "Sai"
 DIFFICULTIES = ("easy", "medium", "hard")
@@ -113,121 +117,22 @@ def normalise_record(record: ItemRecord) -> ItemRecord:
     )
 
 
-# --- the structural check of what a reader built ----------------------------------------------
+# --- cloze gaps --------------------------------------------------------------------------------
 
-Problem = tuple[str, str, str]  # field, message_vi, message_en
-
-
-def check_content(content: ItemContent) -> list[Problem]:
-    """Structural problems of an item: the key must fit the parts of its kind.
-
-    Deliberately independent of ``item_bank.types`` (scoring, rendering): formats only need to
-    know that what they read is whole.
-    """
-    problems: list[Problem] = []
-    key = content.key
-    ids = [p.id for p in content.choices]
-    id_set = set(ids)
-    kind = content.kind
-
-    def bad(field: str, vi: str, en: str) -> None:
-        problems.append((field, vi, en))
-
-    if not content.stem.strip():
-        bad("stem", "Thiếu nội dung câu hỏi.", "The question text is missing.")
-    if len(id_set) != len(ids):
-        bad("choices", "Có mã phương án bị trùng.", "Two options share the same id.")
-    if any(not p.text.strip() for p in content.choices):
-        bad("choices", "Có phương án để trống.", "An option is empty.")
-    if kind in (ItemKind.SINGLE, ItemKind.MULTIPLE, ItemKind.ORDERING) and len(ids) < 2:
-        bad("choices", "Cần ít nhất 2 phương án.", "At least 2 options are needed.")
-    if kind is ItemKind.SINGLE:
-        correct = key.get("correct")
-        if not correct:
-            bad("key", "Thiếu đáp án.", "The answer key is missing.")
-        elif correct not in id_set:
-            bad("key", f"Đáp án “{correct}” không phải một phương án đã cho.",
-                f"Answer “{correct}” is not one of the options.")
-    elif kind is ItemKind.MULTIPLE:
-        correct = list(key.get("correct") or [])
-        if not correct:
-            bad("key", "Thiếu đáp án.", "The answer key is missing.")
-        for c in correct:
-            if c not in id_set:
-                bad("key", f"Đáp án “{c}” không phải một phương án đã cho.",
-                    f"Answer “{c}” is not one of the options.")
-        if key.get("scoring") not in ("all_or_nothing", "partial"):
-            bad("scoring", "Cách chấm điểm phải là “từng phần” hoặc “tất cả hoặc không”.",
-                "Scoring must be “partial” or “all or nothing”.")
-    elif kind is ItemKind.TRUE_FALSE4:
-        truth = key.get("truth") or {}
-        if len(ids) != 4:
-            bad("choices", "Câu đúng/sai cần đúng 4 mệnh đề.",
-                "A true/false item needs exactly 4 statements.")
-        if set(truth) != id_set or not all(isinstance(v, bool) for v in truth.values()):
-            bad("key", "Mỗi mệnh đề cần đúng một đáp án Đúng hoặc Sai.",
-                "Every statement needs exactly one answer, true or false.")
-    elif kind is ItemKind.MATCHING:
-        pairs = key.get("pairs") or {}
-        target_ids = {p.id for p in content.targets}
-        if not pairs:
-            bad("key", "Thiếu đáp án ghép đôi.", "The matching key is missing.")
-        for left, right in pairs.items():
-            if left not in id_set or right not in target_ids:
-                bad("key", f"Cặp “{left}-{right}” không khớp với các vế đã cho.",
-                    f"Pair “{left}-{right}” does not match the given columns.")
-        if not content.targets:
-            bad("targets", "Thiếu cột vế phải.", "The right-hand column is missing.")
-    elif kind is ItemKind.ORDERING:
-        order = list(key.get("order") or [])
-        if sorted(order) != sorted(ids):
-            bad("key", "Thứ tự đúng phải dùng mỗi phương án đúng một lần.",
-                "The correct order must use every option exactly once.")
-    elif kind is ItemKind.SHORT_ANSWER:
-        accepted = [a for a in key.get("accepted") or [] if str(a).strip()]
-        if not accepted:
-            bad("key", "Thiếu đáp án được chấp nhận.", "No accepted answer is given.")
-    elif kind is ItemKind.NUMERIC:
-        value = key.get("value")
-        tolerance = key.get("tolerance", 0)
-        if not isinstance(value, int | float) or not math.isfinite(value):
-            bad("key", "Đáp án số không hợp lệ.", "The numeric answer is not a number.")
-        if not isinstance(tolerance, int | float) or tolerance < 0:
-            bad("key", "Sai số cho phép phải là số không âm.",
-                "The tolerance must be a non-negative number.")
-        if key.get("tolerance_kind", "absolute") not in ("absolute", "relative"):
-            bad("key", "Kiểu sai số phải là tuyệt đối hoặc tương đối.",
-                "The tolerance kind must be absolute or relative.")
-    elif kind is ItemKind.CLOZE:
-        gaps = list(key.get("gaps") or [])
-        marked = GAP.findall(content.stem)
-        gap_ids = [str(g.get("id")) for g in gaps]
-        if not gaps:
-            bad("key", "Câu điền khuyết chưa có ô trống nào.", "The cloze item has no gaps.")
-        if sorted(marked) != sorted(gap_ids):
-            bad("stem", "Các ô [[n]] trong nội dung không khớp với đáp án.",
-                "The [[n]] gaps in the text do not match the key.")
-        for gap in gaps:
-            if "choices" in gap:
-                if gap.get("correct") not in list(gap["choices"]):
-                    bad("key", f"Ô trống {gap.get('id')}: đáp án không nằm trong các lựa chọn.",
-                        f"Gap {gap.get('id')}: the answer is not one of its choices.")
-            elif not [a for a in gap.get("accepted") or [] if str(a).strip()]:
-                bad("key", f"Ô trống {gap.get('id')}: thiếu đáp án.",
-                    f"Gap {gap.get('id')}: no accepted answer.")
-    return problems
+def gap_options(gap: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(id, text) of a choice gap's options: a bare string is its own id, or {"id", "text"}."""
+    options = []
+    for option in gap.get("choices") or []:
+        if isinstance(option, Mapping):
+            options.append((str(option.get("id", "")), str(option.get("text", ""))))
+        else:
+            options.append((str(option), str(option)))
+    return options
 
 
-def finish(collector: IssueCollector, built: Iterable[tuple[str, ItemRecord]]) -> list[ItemRecord]:
-    """Check every built record, report all problems together, or return the records (NFC)."""
-    records = []
-    for location, record in built:
-        record = normalise_record(record)
-        for field, vi, en in check_content(record.content):
-            collector.error(location, field, vi, en)
-        records.append(record)
-    collector.raise_if_errors()
-    return records
+def gap_has_ids(gap: Mapping[str, Any]) -> bool:
+    """Whether the options carry ids of their own (not just their text)."""
+    return any(isinstance(option, Mapping) for option in gap.get("choices") or [])
 
 
 # --- true_false4 carried as matching -----------------------------------------------------------
@@ -322,128 +227,11 @@ def not_carried(issues: list[FormatIssue], filename: str, index: int, record: It
 def kind_not_carried(issues: list[FormatIssue], filename: str, fmt_name: str, index: int,
                      record: ItemRecord) -> None:
     not_carried(issues, filename, index, record, "kind",
-                f"Định dạng {fmt_name} không mang được loại câu “{record.content.kind}”; "
+                f"Định dạng {fmt_name} không mang được loại câu "
+                f"“{KIND_LABELS[record.content.kind]}”; "
                 "câu này không được xuất.",
                 f"The {fmt_name} format cannot carry “{record.content.kind}” items; "
                 "this item was not exported.")
-
-
-# --- safe input: XML and zip -----------------------------------------------------------------
-
-def parse_xml(data: bytes, collector: IssueCollector, prefix: str = "") -> ET.Element:
-    """Parse untrusted XML: no DTD, no entities, no external references (defusedxml).
-
-    ``prefix`` places the file inside a package ("tệp items/q1.xml: ").
-    """
-    try:
-        return SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True,
-                                 forbid_external=True)
-    except defusedxml.DefusedXmlException as exc:
-        raise collector.fatal(
-            prefix + "/", "xml",
-            "Tệp XML có khai báo DOCTYPE/thực thể (entity) — bị từ chối vì lý do an toàn.",
-            f"The XML declares a DOCTYPE or entities, refused for safety ({type(exc).__name__}).",
-        ) from None
-    except ET.ParseError as exc:
-        line, column = getattr(exc, "position", (0, 0))
-        raise collector.fatal(
-            f"{prefix}dòng {line}, cột {column + 1}", "xml",
-            f"Tệp không phải XML hợp lệ: {exc}.", f"The file is not well-formed XML: {exc}.",
-        ) from None
-
-
-def local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-MAX_TOTAL_UNCOMPRESSED = 200 * 1024 * 1024
-MAX_RATIO = 200
-MAX_ENTRIES = 20_000
-
-
-def read_zip(data: bytes, collector: IssueCollector, *,
-             max_total: int = MAX_TOTAL_UNCOMPRESSED, max_ratio: int = MAX_RATIO
-             ) -> dict[str, bytes]:
-    """The members of an untrusted zip, refusing path traversal and zip bombs.
-
-    Sizes are checked while reading, not taken from the headers, which an attacker writes.
-    """
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        infos = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise collector.fatal("tệp zip", "zip", f"Tệp nén zip bị hỏng hoặc không phải zip ({exc}).",
-                              f"The zip archive is broken or not a zip ({exc}).") from None
-    if len(infos) > MAX_ENTRIES:
-        raise collector.fatal("tệp zip", "zip", f"Gói có quá nhiều tệp ({len(infos)}).",
-                              f"The package holds too many files ({len(infos)}).")
-    for info in infos:
-        name = info.filename
-        parts = name.replace("\\", "/").split("/")
-        if name.startswith(("/", "\\")) or ".." in parts or re.match(r"^[A-Za-z]:", name):
-            collector.error(f"tệp {name}", "path",
-                            "Đường dẫn trong gói trỏ ra ngoài thư mục gói (path traversal).",
-                            "A path in the package points outside it (path traversal).")
-    collector.raise_if_errors()
-    members: dict[str, bytes] = {}
-    total = 0
-    for info in infos:
-        if info.is_dir():
-            continue
-        try:
-            with archive.open(info) as stream:
-                chunks = []
-                size = 0
-                while chunk := stream.read(1 << 16):
-                    size += len(chunk)
-                    total += len(chunk)
-                    if total > max_total:
-                        raise collector.fatal(
-                            f"tệp {info.filename}", "zip",
-                            f"Gói giải nén vượt quá {max_total // (1024 * 1024)} MB (nghi zip bomb).",
-                            f"The package unpacks to more than {max_total // (1024 * 1024)} MB "
-                            "(suspected zip bomb).")
-                    if size > 1024 * 1024 and size > max_ratio * max(info.compress_size, 1):
-                        raise collector.fatal(
-                            f"tệp {info.filename}", "zip",
-                            f"Tỷ lệ nén vượt quá {max_ratio}:1 (nghi zip bomb).",
-                            f"The compression ratio exceeds {max_ratio}:1 (suspected zip bomb).")
-                    chunks.append(chunk)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError) as exc:
-            collector.error(f"tệp {info.filename}", "zip", f"Không đọc được tệp trong gói ({exc}).",
-                            f"A file in the package cannot be read ({exc}).")
-            continue
-        members[info.filename] = b"".join(chunks)
-    collector.raise_if_errors()
-    return members
-
-
-def decode_text(data: bytes, collector: IssueCollector) -> str:
-    """UTF-8 text (with or without BOM), NFC; each line that is not UTF-8 is an error."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        for number, line in enumerate(data.split(b"\n"), start=1):
-            try:
-                line.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                collector.error(
-                    f"dòng {number}", "encoding",
-                    f"Dòng này không phải mã UTF-8 (byte 0x{line[exc.start]:02x} ở cột "
-                    f"{exc.start + 1}); hãy lưu tệp với bảng mã UTF-8 (có thể tệp đang ở "
-                    "TCVN3/VNI/Windows-1258).",
-                    f"This line is not UTF-8 (byte 0x{line[exc.start]:02x} at column "
-                    f"{exc.start + 1}); save the file as UTF-8 (it may be in a legacy "
-                    "Vietnamese encoding such as Windows-1258).")
-        raise FormatErrors(collector.errors) from None
-    return nfc(text.replace("\r\n", "\n").replace("\r", "\n"))
-
-
-def records_problem(collector: IssueCollector, records: list[ItemRecord]) -> None:
-    if not records:
-        collector.error("/", "items", "Tệp không có câu hỏi nào.", "The file holds no items.")
 
 
 def canonical_ids(content: ItemContent) -> tuple[ItemContent, bool]:

@@ -18,25 +18,27 @@ from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from item_bank.content import ItemContent, ItemKind, ItemRecord, Part
+from item_bank.formats.checks import finish, records_problem, writable
 from item_bank.formats.common import (
     DIFFICULTIES,
+    KIND_LABELS,
     canonical_ids,
-    finish,
     format_number,
-    item_label,
+    gap_has_ids,
+    gap_options,
     letter_ids,
     nfc,
     not_carried,
     number_ids,
-    read_zip,
-    records_problem,
     report_renamed,
 )
 from item_bank.formats.errors import ExportResult, FormatIssue, ImportResult, IssueCollector
+from item_bank.formats.safe_input import read_zip
 
 SHEET = "Câu hỏi"
 MEDIA_SHEET = "Tệp đính kèm"
@@ -50,16 +52,6 @@ HEADERS = (["Mã câu", "Loại câu", "Mô-đun", "Mã yêu cầu", "Độ khó
 MEDIA_HEADERS = ["Hàng câu hỏi", "Tên tệp", "Dữ liệu (base64)"]
 REQUIRED = ("Loại câu", "Nội dung câu hỏi", "Đáp án")
 
-KIND_LABELS = {
-    ItemKind.SINGLE: "Một lựa chọn",
-    ItemKind.MULTIPLE: "Nhiều lựa chọn",
-    ItemKind.TRUE_FALSE4: "Đúng/Sai 4 ý",
-    ItemKind.MATCHING: "Ghép đôi",
-    ItemKind.ORDERING: "Sắp xếp",
-    ItemKind.SHORT_ANSWER: "Trả lời ngắn",
-    ItemKind.NUMERIC: "Điền số",
-    ItemKind.CLOZE: "Điền khuyết",
-}
 DIFFICULTY_LABELS = {"easy": "Dễ", "medium": "Trung bình", "hard": "Khó"}
 SCORING_LABELS = {"partial": "Từng phần", "all_or_nothing": "Tất cả hoặc không"}
 CASE_LABELS = {True: "Phân biệt hoa thường", False: "Không phân biệt hoa thường"}
@@ -137,7 +129,17 @@ class _Row:
 
 def read(data: bytes, filename: str) -> ImportResult:
     collector = IssueCollector(filename)
-    read_zip(data, collector)  # refuses zip bombs and traversal before openpyxl unpacks
+    members = read_zip(data, collector)  # refuses zip bombs and traversal before openpyxl
+    for name, blob in members.items():
+        # openpyxl parses with defusedxml too; this names the part in the message
+        if name.endswith((".xml", ".rels")) and re.search(rb"<!DOCTYPE|<!ENTITY", blob,
+                                                          re.IGNORECASE):
+            collector.error(f"tệp {name}", "xml",
+                            "Phần XML trong sổ tính có khai báo DOCTYPE/thực thể (entity) — bị "
+                            "từ chối vì lý do an toàn.",
+                            "An XML part of the workbook declares a DOCTYPE or entities, "
+                            "refused for safety.")
+    collector.raise_if_errors()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -152,9 +154,14 @@ def read(data: bytes, filename: str) -> ImportResult:
                 f"sheet {SHEET}", "sheet",
                 f"Không có sheet “{SHEET}” (có: {', '.join(sheets)}).",
                 f"There is no sheet “{SHEET}” (found: {', '.join(sheets)}).")
-        rows = list(workbook[sheets[SHEET]].iter_rows(values_only=True))
-        media_rows = (list(workbook[sheets[MEDIA_SHEET]].iter_rows(values_only=True))
-                      if MEDIA_SHEET in sheets else [])
+        try:  # read-only mode parses lazily: a damaged sheet fails here, not at load
+            rows = list(workbook[sheets[SHEET]].iter_rows(values_only=True))
+            media_rows = (list(workbook[sheets[MEDIA_SHEET]].iter_rows(values_only=True))
+                          if MEDIA_SHEET in sheets else [])
+        except Exception as exc:  # openpyxl raises many types for damaged XML
+            raise collector.fatal(f"sheet {SHEET}", "xlsx",
+                                  f"Nội dung sổ tính bị hỏng, không đọc được ({exc}).",
+                                  f"The workbook's content is damaged ({exc}).") from None
     finally:
         workbook.close()
     if not rows:
@@ -168,7 +175,8 @@ def read(data: bytes, filename: str) -> ImportResult:
         canonical = next((h for h in HEADERS if _fold(h) == _fold(name)), None)
         if canonical is None:
             collector.warn(f"sheet {SHEET}, hàng 1, ô {get_column_letter(index + 1)}1", "header",
-                           f"Cột “{name}” không được dùng.", f"Column “{name}” is ignored.")
+                           f"Cột “{name}” không được nhận dạng nên bị bỏ qua.",
+                           f"Column “{name}” is not recognised and is ignored.")
         else:
             columns[canonical] = index
     missing = [h for h in REQUIRED if h not in columns]
@@ -185,7 +193,17 @@ def read(data: bytes, filename: str) -> ImportResult:
         record = _read_row(row, media.get(number, {}))
         if record is not None:
             built.append((f"sheet {SHEET}, hàng {number}", record))
-    records = finish(collector, built)
+    column_of_field = {"stem": "Nội dung câu hỏi", "key": "Đáp án", "scoring": "Chấm điểm",
+                       "choices": CHOICE_COLUMNS[0], "targets": TARGET_COLUMNS[0]}
+
+    def locate(location: str, field: str) -> str:
+        header = column_of_field.get(field)
+        if header is None or header not in columns:
+            return location
+        number = location.rsplit(" ", 1)[-1]
+        return f"{location}, ô {get_column_letter(columns[header] + 1)}{number}"
+
+    records = finish(collector, built, locate)
     records_problem(collector, records)
     collector.raise_if_errors()
     return ImportResult(records, collector.warnings)
@@ -226,10 +244,7 @@ def _read_row(row: _Row, media: dict[str, bytes]) -> ItemRecord | None:
                   f"{', '.join(KIND_LABELS.values())}." if kind_text else "Thiếu loại câu.",
                   f"Unknown item type “{kind_text}”." if kind_text else "The item type is missing.")
         return None
-    stem = row.get("Nội dung câu hỏi")
-    if not stem:
-        row.error("Nội dung câu hỏi", "stem", "Thiếu nội dung câu hỏi.",
-                  "The question text is missing.")
+    stem = row.get("Nội dung câu hỏi")  # an empty stem is reported by the structural check
     choices = _parts(row, CHOICE_COLUMNS, letter_ids(MAX_PARTS), "choices")
     targets = _parts(row, TARGET_COLUMNS, number_ids(MAX_PARTS), "targets")
     uses_choices = kind in (ItemKind.SINGLE, ItemKind.MULTIPLE, ItemKind.TRUE_FALSE4,
@@ -419,7 +434,8 @@ def _key_text(content: ItemContent) -> str:
     lines = []
     for gap in key["gaps"]:
         if "choices" in gap:
-            body = " / ".join(("*" if c == gap["correct"] else "") + c for c in gap["choices"])
+            body = " / ".join(("*" if i == gap["correct"] else "") + t
+                              for i, t in gap_options(gap))
         else:
             body = " | ".join(gap["accepted"])
         lines.append(f"{gap['id']}: {body}")
@@ -438,7 +454,7 @@ def record_row(content: ItemContent, record: ItemRecord) -> list[Any]:
     by_header: dict[str, Any] = {
         "Mã câu": record.external_id, "Loại câu": KIND_LABELS[content.kind],
         "Mô-đun": record.module, "Mã yêu cầu": record.code,
-        "Độ khó": DIFFICULTY_LABELS.get(record.difficulty or "", record.difficulty),
+        "Độ khó": DIFFICULTY_LABELS.get(record.difficulty or ""),
         "Nội dung câu hỏi": content.stem, "Đáp án": _key_text(content),
         "Chấm điểm": _scoring_text(content), "Giải thích": content.feedback,
         "Thẻ": ", ".join(record.tags), "Tiêu đề": record.title, "Môn học": record.subject,
@@ -452,7 +468,7 @@ def record_row(content: ItemContent, record: ItemRecord) -> list[Any]:
     return [by_header.get(h) for h in HEADERS]
 
 
-def _set_row(sheet: Any, number: int, values: list[Any]) -> None:
+def set_row(sheet: Any, number: int, values: list[Any]) -> None:
     for column, value in enumerate(values, start=1):
         if value is None or value == "":
             continue
@@ -465,7 +481,7 @@ def new_workbook() -> tuple[Workbook, Any]:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = SHEET
-    _set_row(sheet, 1, HEADERS)
+    set_row(sheet, 1, HEADERS)
     for column, header in enumerate(HEADERS, start=1):
         cell = sheet.cell(row=1, column=column)
         cell.font = Font(bold=True)
@@ -477,6 +493,18 @@ def new_workbook() -> tuple[Workbook, Any]:
     return workbook, sheet
 
 
+def _report_gaps(issues: list[FormatIssue], filename: str, index: int, record: ItemRecord) -> None:
+    for gap in record.content.key.get("gaps", []) if record.content.kind is ItemKind.CLOZE else []:
+        if gap_has_ids(gap):
+            not_carried(issues, filename, index, record, "key",
+                        f"Ô trống {gap['id']}: Excel ghi lựa chọn bằng nội dung, không giữ mã riêng.",
+                        f"Gap {gap['id']}: Excel writes options by their text, not their ids.")
+        if gap.get("case_sensitive"):
+            not_carried(issues, filename, index, record, "key",
+                        f"Ô trống {gap['id']}: Excel không giữ thiết lập phân biệt hoa thường.",
+                        f"Gap {gap['id']}: Excel does not keep case sensitivity.")
+
+
 def write(records: list[ItemRecord], filename: str = "cau_hoi.xlsx") -> ExportResult:
     issues: list[FormatIssue] = []
     workbook, sheet = new_workbook()
@@ -484,6 +512,8 @@ def write(records: list[ItemRecord], filename: str = "cau_hoi.xlsx") -> ExportRe
     number = 1
     for index, record in enumerate(records):
         content = record.content
+        if not writable(issues, filename, index, record):
+            continue
         if len(content.choices) > MAX_PARTS or len(content.targets) > MAX_PARTS:
             not_carried(issues, filename, index, record, "choices",
                         f"Excel chỉ có {MAX_PARTS} cột phương án; câu này không được xuất.",
@@ -492,19 +522,28 @@ def write(records: list[ItemRecord], filename: str = "cau_hoi.xlsx") -> ExportRe
         content, renamed = canonical_ids(content)
         if renamed:
             report_renamed(issues, filename, "Excel", index, record)
+        _report_gaps(issues, filename, index, record)
         if record.difficulty and record.difficulty not in DIFFICULTY_LABELS:
             not_carried(issues, filename, index, record, "difficulty",
-                        f"Độ khó “{record.difficulty}” không thuộc Dễ/Trung bình/Khó.",
-                        f"Difficulty “{record.difficulty}” is not easy/medium/hard.")
+                        f"Độ khó “{record.difficulty}” không thuộc Dễ/Trung bình/Khó nên không "
+                        "được ghi.",
+                        f"Difficulty “{record.difficulty}” is not easy/medium/hard; not written.")
         number += 1
-        _set_row(sheet, number, record_row(content, record))
+        values = record_row(content, record)
+        if any(isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v) for v in values):
+            not_carried(issues, filename, index, record, "text",
+                        "Excel không chứa được ký tự điều khiển; các ký tự đó đã bị bỏ.",
+                        "Excel cannot hold control characters; they were removed.")
+            values = [ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v
+                      for v in values]
+        set_row(sheet, number, values)
         for name, blob in record.media.items():
             if media_sheet is None:
                 media_sheet = workbook.create_sheet(MEDIA_SHEET)
-                _set_row(media_sheet, 1, MEDIA_HEADERS)
+                set_row(media_sheet, 1, MEDIA_HEADERS)
             encoded = base64.b64encode(blob).decode("ascii")
             for start in range(0, max(len(encoded), 1), CELL_LIMIT):
-                _set_row(media_sheet, media_sheet.max_row + 1,
+                set_row(media_sheet, media_sheet.max_row + 1,
                          [number, name, encoded[start:start + CELL_LIMIT]])
     if number == 1 and records:
         not_carried(issues, filename, 0, records[0], "items", "Không có câu nào được xuất.",
@@ -514,4 +553,4 @@ def write(records: list[ItemRecord], filename: str = "cau_hoi.xlsx") -> ExportRe
     return ExportResult(buffer.getvalue(), filename, issues)
 
 
-__all__ = ["read", "write", "HEADERS", "KIND_LABELS", "item_label"]
+__all__ = ["HEADERS", "KIND_LABELS", "new_workbook", "read", "record_row", "set_row", "write"]

@@ -11,7 +11,7 @@ import io
 from openpyxl.styles import Alignment, Font
 
 from item_bank.content import ItemContent, ItemKind, ItemRecord, Part
-from item_bank.formats.excel import HEADERS, KIND_LABELS, _set_row, new_workbook, record_row
+from item_bank.formats.excel import HEADERS, KIND_LABELS, new_workbook, record_row, set_row
 
 INSTRUCTION_SHEET = "Hướng dẫn"
 
@@ -98,7 +98,7 @@ def build_template() -> bytes:
     """The template workbook as bytes (sheets "Câu hỏi" and "Hướng dẫn")."""
     workbook, sheet = new_workbook()
     for number, record in enumerate(example_records(), start=2):
-        _set_row(sheet, number, record_row(record.content, record))
+        set_row(sheet, number, record_row(record.content, record))
     guide = workbook.create_sheet(INSTRUCTION_SHEET)
     guide.column_dimensions["A"].width = 28
     guide.column_dimensions["B"].width = 70
@@ -117,7 +117,7 @@ def build_template() -> bytes:
     ]
     bold_rows = {1, 4, 6 + len(COLUMN_HELP)}
     for number, values in enumerate(rows, start=1):
-        _set_row(guide, number, values)
+        set_row(guide, number, values)
         for column in range(1, 4):
             guide.cell(row=number, column=column).alignment = Alignment(wrap_text=True,
                                                                          vertical="top")

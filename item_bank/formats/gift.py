@@ -16,17 +16,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Any
 
 from item_bank.content import ItemContent, ItemKind, ItemRecord, Part
+from item_bank.formats.checks import finish, records_problem, writable
 from item_bank.formats.common import (
     FALSE_LABEL,
     TRUE_LABEL,
     apply_category,
     canonical_ids,
     category_path,
-    decode_text,
-    finish,
     format_number,
     is_html,
     kind_not_carried,
@@ -34,12 +32,12 @@ from item_bank.formats.common import (
     matching_or_tf4,
     not_carried,
     number_ids,
-    records_problem,
     report_fields,
     report_renamed,
     tf4_as_matching,
 )
 from item_bank.formats.errors import ExportResult, FormatIssue, ImportResult, IssueCollector
+from item_bank.formats.safe_input import decode_text
 
 NAME = "GIFT"
 # escaped characters become private-use placeholders while the structure is parsed (as Moodle)
@@ -342,6 +340,8 @@ def write(records: list[ItemRecord], filename: str = "cau_hoi.gift") -> ExportRe
     blocks: list[str] = []
     category: str | None = None
     for index, record in enumerate(records):
+        if not writable(issues, filename, index, record):
+            continue
         if record.content.kind in (ItemKind.ORDERING, ItemKind.CLOZE):
             kind_not_carried(issues, filename, NAME, index, record)
             continue
@@ -355,7 +355,7 @@ def write(records: list[ItemRecord], filename: str = "cau_hoi.gift") -> ExportRe
         if wanted != category and (category is not None or wanted != "$course$"):
             blocks.append(f"$CATEGORY: {wanted}")
             category = wanted
-        lines: list[Any] = []
+        lines: list[str] = []
         meta = ([f"[id:{record.external_id}]"] if record.external_id else []) + \
             [f"[tag:{tag}]" for tag in record.tags]
         if meta:

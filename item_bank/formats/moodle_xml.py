@@ -22,26 +22,27 @@ from urllib.parse import quote, unquote
 from xml.etree import ElementTree as ET
 
 from item_bank.content import ItemContent, ItemKind, ItemRecord, Part
+from item_bank.formats.checks import finish, records_problem, writable
 from item_bank.formats.common import (
     FALSE_LABEL,
     GAP,
     TRUE_LABEL,
     apply_category,
     category_path,
-    finish,
     format_number,
     from_html,
+    gap_has_ids,
+    gap_options,
     letter_ids,
     matching_or_tf4,
     not_carried,
     number_ids,
-    parse_xml,
-    records_problem,
     report_fields,
     tf4_as_matching,
     to_html,
 )
 from item_bank.formats.errors import ExportResult, FormatIssue, ImportResult, IssueCollector
+from item_bank.formats.safe_input import parse_xml
 
 NAME = "Moodle XML"
 _PLUGINFILE = re.compile(r"@@PLUGINFILE@@/([^\"'\s<>)]+)")
@@ -293,11 +294,11 @@ def _read_cloze(question: _Question, raw: str) -> ItemContent | None:
         kind, body = match.group(2), match.group(3)
         answers = _split_embedded(body)
         if kind in _TEXT_GAP:
+            text_gap: dict[str, Any] = {"id": gap_id,
+                                        "accepted": [t for w, t in answers if w >= 100]}
             if kind.endswith("C"):
-                question.collector.warn(question.path, "key",
-                                        f"Ô trống {gap_id}: phân biệt hoa thường không được giữ.",
-                                        f"Gap {gap_id}: case sensitivity is not kept.")
-            gaps.append({"id": gap_id, "accepted": [t for w, t in answers if w >= 100]})
+                text_gap["case_sensitive"] = True
+            gaps.append(text_gap)
         elif kind in _CHOICE_GAP:
             right = [t for w, t in answers if w >= 100]
             gaps.append({"id": gap_id, "choices": [t for _, t in answers],
@@ -365,9 +366,10 @@ def _embedded(gap: dict[str, Any]) -> str:
         return re.sub(r'([\\}#~/"])', r"\\\1", text)
 
     if "choices" in gap:
-        body = "~".join(("=" if c == gap["correct"] else "") + esc(c) for c in gap["choices"])
+        body = "~".join(("=" if i == gap["correct"] else "") + esc(t) for i, t in gap_options(gap))
         return "{1:MULTICHOICE:" + body + "}"
-    return "{1:SHORTANSWER:" + "~".join("=" + esc(a) for a in gap["accepted"]) + "}"
+    kind = "SHORTANSWER_C" if gap.get("case_sensitive") else "SHORTANSWER"
+    return "{1:" + kind + ":" + "~".join("=" + esc(a) for a in gap["accepted"]) + "}"
 
 
 def _write_question(quiz: ET.Element, index: int, record: ItemRecord, filename: str,
@@ -383,9 +385,26 @@ def _write_question(quiz: ET.Element, index: int, record: ItemRecord, filename: 
     if kind is ItemKind.MULTIPLE:
         qtype = "multichoiceset" if key.get("scoring") == "all_or_nothing" else "multichoice"
     question = ET.SubElement(quiz, "question", type=qtype)
+    if record.title and record.title == _default_name(content, record.external_id):
+        not_carried(issues, filename, index, record, "title",
+                    "Tiêu đề trùng với tên mặc định (mã câu) nên sẽ không được nhận lại là tiêu đề.",
+                    "The title equals the default name (the item id), so it will not come back "
+                    "as a title.")
     ET.SubElement(ET.SubElement(question, "name"), "text").text = (
         record.title or _default_name(content, record.external_id))
     if kind is ItemKind.CLOZE:
+        in_stem = GAP.findall(content.stem)
+        if in_stem != [str(n + 1) for n in range(len(in_stem))]:
+            not_carried(issues, filename, index, record, "key",
+                        "Moodle đánh số ô trống 1, 2, 3… theo thứ tự; mã ô trống riêng không "
+                        "được giữ.",
+                        "Moodle numbers gaps 1, 2, 3… in order; the gaps' own ids are not kept.")
+        for gap in key["gaps"]:
+            if gap_has_ids(gap):
+                not_carried(issues, filename, index, record, "key",
+                            f"Ô trống {gap['id']}: Moodle ghi lựa chọn bằng nội dung, không giữ "
+                            "mã riêng.",
+                            f"Gap {gap['id']}: Moodle writes options by their text, not their ids.")
         stem = to_html(content.stem)
         by_id = {str(g["id"]): g for g in key["gaps"]}
         stem = GAP.sub(lambda m: _embedded(by_id[m.group(1)]), stem)
@@ -439,7 +458,7 @@ def _write_question(quiz: ET.Element, index: int, record: ItemRecord, filename: 
             answer.set("fraction", "1")
         if [p.id for p in content.choices] != list(key["order"]):
             not_carried(issues, filename, index, record, "choices",
-                        "Moodle lưu các mục theo thứ tự đúng; thứ tự trình bày ban đầu không giữ.",
+                        "Moodle lưu các mục theo thứ tự đúng; thứ tự trình bày ban đầu không được giữ.",
                         "Moodle stores the items in their correct order; the original order "
                         "is not kept.")
     elif kind is ItemKind.SHORT_ANSWER:
@@ -475,6 +494,8 @@ def write(records: list[ItemRecord], filename: str = "cau_hoi_moodle.xml") -> Ex
     quiz = ET.Element("quiz")
     category: str | None = None
     for index, record in enumerate(records):
+        if not writable(issues, filename, index, record):
+            continue
         wanted = category_path(record)
         wanted = f"$course$/top/{wanted}" if wanted else "$course$/top"
         if wanted != category and (category is not None or wanted != "$course$/top"):

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from item_bank.content import ItemRecord
 from item_bank.formats.errors import ExportResult, ImportResult
-from item_bank.formats.qti_common import Dialect, read_package, write_package
+from item_bank.formats.qti_common import Dialect
+from item_bank.formats.qti_package import read_package, write_package
 
 QTI30 = Dialect(
     name="QTI 3.0",

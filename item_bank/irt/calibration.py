@@ -14,18 +14,23 @@ items are fixed and μ, σ are estimated, so the new items land on the anchors' 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Union
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from item_bank.irt.calibration_inputs import (
+    AnchorSpec,
+    anchor_rows,
+    pad_intercepts,
+    resolve_priors,
+    start_values,
+)
 from item_bank.irt.data import ResponseData, as_response_data
 from item_bank.irt.em import EMState, run_em
 from item_bank.irt.estep import build_design, e_step
 from item_bank.irt.models import DICHOTOMOUS_MODELS, ItemParameters, normalise_model
 from item_bank.irt.mstep import (
-    DEFAULT_C_PRIOR,
     Prior,
     fisher_scoring_items,
     log_probs_packed,
@@ -47,9 +52,6 @@ __all__ = [
 ]
 
 ProgressCallback = Callable[[int, float, float], None]
-AnchorSpec = Union[  # noqa: UP007 - a runtime alias needs Union on 3.9-style checkers too
-    Mapping[int, Any], tuple[Sequence[int], ItemParameters], None
-]
 
 
 class ConvergenceWarning(UserWarning):
@@ -118,100 +120,6 @@ class Calibration:
         return self.latent_mean + self.latent_sd * self.nodes
 
 
-# ---- inputs -------------------------------------------------------------------------------------
-
-
-def _resolve_priors(model: str, priors: Mapping[str, Prior | None] | None) -> dict[str, Prior]:
-    """Defaults (Beta(5, 17) on c for 3PL) overridden by the caller; None removes one."""
-    chosen: dict[str, Prior | None] = {"c": DEFAULT_C_PRIOR} if model == "3pl" else {}
-    for name, spec in (priors or {}).items():
-        if name not in ("a", "d", "c"):
-            raise ValueError(f"priors apply to 'a', 'd' or 'c', not {name!r}")
-        if spec is not None:
-            kind, p1, p2 = spec
-            if kind not in ("normal", "lognormal", "beta"):
-                raise ValueError(f"unknown prior {kind!r} for {name}")
-            if p2 <= 0 or (kind == "beta" and p1 <= 0):
-                raise ValueError(f"prior {spec!r} for {name} needs positive parameters")
-            spec = (str(kind), float(p1), float(p2))
-        chosen[name] = spec
-    return {k: v for k, v in chosen.items() if v is not None}
-
-
-def _anchor_rows(anchors: AnchorSpec, model: str, n_items: int) -> tuple[np.ndarray, list]:
-    """Normalise the anchor spec to (indices, list of (a, d (K_i−1,), c))."""
-    if anchors is None:
-        return np.zeros(0, dtype=int), []
-    if isinstance(anchors, tuple):
-        idx, table = anchors
-        idx = np.asarray(idx, dtype=int)
-        if not isinstance(table, ItemParameters) or table.n_items != idx.size:
-            raise ValueError("anchors as a tuple must be (indices, ItemParameters of that length)")
-        rows = [
-            (table.a[j], table.d[j][~np.isnan(table.d[j])], table.c[j]) for j in range(idx.size)
-        ]
-    else:
-        idx_list, rows = [], []
-        for key, value in anchors.items():
-            idx_list.append(int(key))
-            if isinstance(value, ItemParameters):
-                if value.n_items != 1:
-                    raise ValueError(f"anchor {key}: give the parameters of one item")
-                rows.append((value.a[0], value.d[0][~np.isnan(value.d[0])], value.c[0]))
-            elif isinstance(value, Mapping):
-                a = float(value.get("a", 1.0))
-                c = float(value.get("c", 0.0))
-                if "d" in value:
-                    d = np.atleast_1d(np.asarray(value["d"], dtype=float))
-                elif "b" in value or "thresholds" in value:
-                    loc = value["b"] if "b" in value else value["thresholds"]
-                    d = -a * np.atleast_1d(np.asarray(loc, dtype=float))
-                else:
-                    raise ValueError(f"anchor {key}: needs 'd', 'b' or 'thresholds'")
-                rows.append((a, d[~np.isnan(d)], c))
-            else:
-                raise ValueError(
-                    f"anchor {key}: expected ItemParameters or a mapping, got {value!r}"
-                )
-        idx = np.asarray(idx_list, dtype=int)
-    if idx.size and (idx.min() < 0 or idx.max() >= n_items):
-        raise ValueError(f"anchor index out of range [0, {n_items})")
-    if np.unique(idx).size != idx.size:
-        raise ValueError("an anchor item is listed twice")
-    if model in DICHOTOMOUS_MODELS and any(r[1].size != 1 for r in rows):
-        raise ValueError(f"{model} anchors need exactly one intercept each")
-    return idx, rows
-
-
-def _start_values(data: ResponseData, model: str, n_cat: np.ndarray, n_k: int) -> np.ndarray:
-    """Start ψ from observed category proportions (a = 1): logits of the cumulative (GRM) or
-    adjacent-category (GPCM) proportions, smoothed by ½ so empty categories stay finite."""
-    counts = np.zeros((data.n_items, n_k))
-    np.add.at(counts, (data.item, data.score), 1.0)
-    valid = np.arange(n_k) < n_cat[:, None]
-    counts = np.where(valid, counts + 0.5, 0.0)
-    share = counts / counts.sum(axis=1, keepdims=True)
-    d = np.full((data.n_items, n_k - 1), np.nan)
-    c = np.zeros(data.n_items)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if model == "gpcm":
-            d = np.log(counts[:, 1:] / counts[:, :-1])
-        else:
-            above = np.cumsum(share[:, ::-1], axis=1)[:, ::-1][:, 1:]  # P(X >= k), k = 1..K-1
-            if model == "3pl":
-                c[:] = 0.2
-                above = np.clip((above - c[:, None]) / (1 - c[:, None]), 0.05, 0.95)
-            d = np.log(above) - np.log1p(-above)
-    d = np.where(valid[:, 1:], d, np.nan)
-    return pack(np.ones(data.n_items), d, c)
-
-
-def _pad(d: np.ndarray, width: int) -> np.ndarray:
-    out = np.full(width, np.nan)
-    out[: d.size] = d
-    return out
-
-
 # ---- the fit ------------------------------------------------------------------------------------
 
 
@@ -263,15 +171,15 @@ def calibrate(
     if data.n_obs == 0:
         raise ValueError("no observed responses to calibrate")
     inner = "rasch" if model in ("rasch", "1pl") else model
-    prior_spec = _resolve_priors(model, priors)
+    prior_spec = resolve_priors(model, priors)
     if inner == "rasch":
         prior_spec.pop("a", None)  # slopes are fixed; the scale lives in σ
-    anchor_idx, anchor_rows = _anchor_rows(anchors, model, data.n_items)
+    anchor_idx, anchor_specs = anchor_rows(anchors, model, data.n_items)
 
     n_cat = data.n_categories
     if model in DICHOTOMOUS_MODELS and n_cat.max() > 2:
         raise ValueError(f"{model} is dichotomous but some scores exceed 1; use 'grm' or 'gpcm'")
-    for j, row in zip(anchor_idx, anchor_rows, strict=True):
+    for j, row in zip(anchor_idx, anchor_specs, strict=True):
         n_cat[j] = max(n_cat[j], row[1].size + 1)
     if isinstance(start, Calibration):
         start_params = start.params
@@ -288,17 +196,17 @@ def calibrate(
 
     # common slope of 1PL anchors: the inner Rasch fit works on θ' = aθ
     scale = 1.0
-    if model == "1pl" and anchor_rows:
-        slopes = np.array([r[0] for r in anchor_rows])
+    if model == "1pl" and anchor_specs:
+        slopes = np.array([r[0] for r in anchor_specs])
         if np.ptp(slopes) > 1e-9:
             raise ValueError("1pl anchors must share one common slope")
         scale = float(slopes[0])
 
-    psi = _start_values(data, inner, n_cat, n_k)
+    psi = start_values(data, inner, n_cat, n_k)
     mean, sd = 0.0, 1.0
     if start_params is not None:
         width = n_k - 1
-        d0 = np.array([_pad(row[~np.isnan(row)], width) for row in start_params.d])
+        d0 = np.array([pad_intercepts(row[~np.isnan(row)], width) for row in start_params.d])
         psi = pack(start_params.a.copy(), d0, start_params.c.copy())
         if inner == "rasch":
             sd = float(np.mean(start_params.a)) if model == "1pl" else sd
@@ -307,9 +215,9 @@ def calibrate(
             mean, sd = start.latent_mean, start.latent_sd
             if model == "1pl":
                 mean, sd = mean * np.mean(start.params.a), sd * np.mean(start.params.a)
-    for j, (a_j, d_j, c_j) in zip(anchor_idx, anchor_rows, strict=True):
+    for j, (a_j, d_j, c_j) in zip(anchor_idx, anchor_specs, strict=True):
         psi[j] = np.concatenate(
-            [[a_j / scale if inner == "rasch" else a_j], _pad(d_j, n_k - 1), [c_j]]
+            [[a_j / scale if inner == "rasch" else a_j], pad_intercepts(d_j, n_k - 1), [c_j]]
         )
         if inner == "rasch" and model == "rasch" and a_j != 1.0:
             raise ValueError("rasch anchors must have slope 1")
@@ -380,6 +288,10 @@ def calibrate(
         # the inner Rasch fit has θ' = aθ ~ N(μ', σ'²): a = σ' without anchors, else the anchors'
         a = np.full_like(a, sd if not anchor_idx.size else scale)
         mean, sd = (0.0, 1.0) if not anchor_idx.size else (mean / scale, sd / scale)
+        if anchor_idx.size:
+            errors = replace(
+                errors, latent_mean=errors.latent_mean / scale, latent_sd=errors.latent_sd / scale
+            )
     params = ItemParameters(
         model, a.copy(), d.copy(), c.copy() if model == "3pl" else np.zeros_like(c)
     )
@@ -421,7 +333,7 @@ def marginal_loglik(
     data = as_response_data(responses)
     if params.n_items != data.n_items:
         raise ValueError(f"params has {params.n_items} items, responses {data.n_items}")
-    if np.any(data.n_categories > params.n_categories) and data.score.max() >= 2:
+    if np.any(data.n_categories > params.n_categories):
         raise ValueError("responses use categories the parameters do not have")
     nodes, weights = standard_normal_quadrature(n_quadrature, quadrature)
     design = build_design(data, params.max_categories)

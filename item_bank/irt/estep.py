@@ -150,32 +150,41 @@ def e_step(
 
 
 def person_item_sums(
-    design: ResponseDesign, posterior: np.ndarray, table: np.ndarray
-) -> np.ndarray:
-    """Posterior expectation of a per-(item, category) node function for each observed cell.
+    design: ResponseDesign, posterior: np.ndarray, tables: list[np.ndarray]
+) -> list[np.ndarray]:
+    """Posterior expectations of per-(item, category) node functions for each observed cell.
 
     Args:
-        design: a dense design; posterior: (n_persons, n_q); table: (n_items, K, n_q) values
-            f(i, k, θ_q).
+        design: a dense design; posterior: (n_persons, n_q);
+        tables: each (n_items, K, n_q), values f(i, k, θ_q).
 
     Returns:
-        (n_persons, n_items) ``Σ_q post_pq f(i, x_pi, θ_q)``, 0 where not observed (BLAS only).
+        one (n_persons, n_items) array per table, ``Σ_q post_pq f(i, x_pi, θ_q)``, 0 where not
+        observed. Per block of persons: one BLAS product per table, then a gather of the observed
+        category's column (found once per block from the indicator).
     """
     if not design.is_dense:
         raise ValueError("person_item_sums needs a dense design")
-    n_items, n_k, n_q = table.shape
-    out = np.empty((design.n_persons, n_items))
-    if design.baseline:
-        rest = (table[:, 1:, :] - table[:, :1, :]).reshape(n_items * (n_k - 1), n_q).T
-        base = table[:, 0, :].T
-    else:
-        rest = table.reshape(n_items * n_k, n_q).T
+    n_items, n_k, n_q = tables[0].shape
+    width = n_k - 1 if design.baseline else n_k
+    rests, bases = [], []
+    for table in tables:
+        if design.baseline:
+            rests.append((table[:, 1:, :] - table[:, :1, :]).reshape(n_items * width, n_q).T)
+            bases.append(table[:, 0, :].T)
+        else:
+            rests.append(table.reshape(n_items * width, n_q).T)
+    outs = [np.empty((design.n_persons, n_items)) for _ in tables]
     for start in range(0, design.n_persons, _PERSON_BLOCK):
         rows = slice(start, start + _PERSON_BLOCK)
         post = posterior[rows]
-        prod = (post @ rest) * design.indicator[rows]
-        block = prod.reshape(prod.shape[0], n_items, -1).sum(axis=2)
-        if design.baseline:
-            block += post @ base
-        out[rows] = block
-    return out
+        cells = design.indicator[rows].reshape(-1, n_items, width)
+        which = cells.argmax(axis=2)[..., None]  # the observed column of each (person, item)
+        seen = np.take_along_axis(cells, which, axis=2)[..., 0]  # 0 where none is set
+        for j, rest in enumerate(rests):
+            values = (post @ rest).reshape(-1, n_items, width)
+            block = np.take_along_axis(values, which, axis=2)[..., 0] * seen
+            if design.baseline:
+                block += post @ bases[j]
+            outs[j][rows] = block
+    return outs

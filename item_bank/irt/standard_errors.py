@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg.blas import dsyrk
 
 from item_bank.irt.data import ResponseData
 from item_bank.irt.estep import ResponseDesign, person_item_sums
@@ -110,8 +111,10 @@ def cross_product_errors(
     dtheta = psi[:, 0][None, :, None] * jac[..., 1:-1].sum(axis=3)  # ∂ log P / ∂θ
     curvature = prior_terms(psi, free, priors)[2]
 
+    # columns numbered kind-major (all free a, then all free d_1, ...) so that each kind is one
+    # contiguous block of the score matrix
     col = np.full((n_items, m), -1)
-    col[free] = np.arange(int(free.sum()))
+    col.T[free.T] = np.arange(int(free.sum()))
     n_par = int(free.sum())
     latent_cols = []
     for is_free in latent_free:
@@ -122,21 +125,29 @@ def cross_product_errors(
 
     if design.is_dense:
         # (n_persons, n_items) score matrices, one BLAS product per parameter kind
-        cell_scores = [
-            person_item_sums(design, posterior, jac[..., j].transpose(1, 2, 0))
-            if free[:, j].any()
-            else None
-            for j in range(m)
-        ]
+        kinds = [j for j in range(m) if free[:, j].any()]
+        sums = person_item_sums(
+            design,
+            posterior,
+            [jac[..., j].transpose(1, 2, 0) for j in kinds]
+            + [
+                t.transpose(1, 2, 0)
+                for t, lc in zip(latent_tables, latent_cols, strict=True)
+                if lc >= 0
+            ],
+        )
+        cell_scores: list[np.ndarray | None] = [None] * m
+        for j, cells in zip(kinds, sums, strict=False):
+            cell_scores[j] = cells
+        latent_sums = sums[len(kinds) :]
         if full_matrix:
             scores = np.zeros((data.n_persons, n_par))
             for j, cells in enumerate(cell_scores):
                 if cells is not None:
-                    scores[:, col[free[:, j], j]] = cells[:, free[:, j]]
-            for table, lc in zip(latent_tables, latent_cols, strict=True):
-                if lc >= 0:
-                    sums = person_item_sums(design, posterior, table.transpose(1, 2, 0))
-                    scores[:, lc] = sums.sum(axis=1)
+                    block = col[free[:, j], j]
+                    scores[:, block[0] : block[-1] + 1] = cells[:, free[:, j]]
+            for latent, lc in zip(latent_sums, [lc for lc in latent_cols if lc >= 0], strict=True):
+                scores[:, lc] = latent.sum(axis=1)
         else:
             blocks = np.zeros((n_items, m, m))
             for j in range(m):
@@ -167,7 +178,9 @@ def cross_product_errors(
     cov = np.zeros((n_items, m, m))
     latent_se = [np.nan, np.nan]
     if full_matrix:
-        info = scores.T @ scores
+        # Σ_p s_p s_pᵀ by a symmetric rank-k update: half the flops of scores.T @ scores
+        upper = dsyrk(1.0, scores.T, trans=0)
+        info = np.triu(upper) + np.triu(upper, 1).T
         info[col[free], col[free]] += curvature[free]
         try:
             full = np.linalg.inv(info)

@@ -14,7 +14,7 @@ from item_bank.content import ItemContent, ItemKind, ItemRecord, Part
 from item_bank.formats import FormatErrors
 from item_bank.formats.excel import HEADERS
 from item_bank.formats.excel_template import INSTRUCTION_SHEET, build_template, example_records
-from tests.item_bank.fixtures.samples import nfd, sample
+from tests.item_bank.fixtures.samples import CLOZE_WITH_IDS, nfd, sample
 
 
 def workbook_bytes(rows: list[list[object]], headers: list[str] = HEADERS,
@@ -121,6 +121,7 @@ def test_every_error_of_the_sheet_is_reported_with_row_and_cell() -> None:
         formats.read("excel", data, "loi.xlsx")
     issues = caught.value.issues
     found = {(i.location, i.field) for i in issues}
+    assert len(found) == len(issues), "each problem is reported once"
     assert ("sheet Câu hỏi, hàng 2, ô S2", "key") in found
     assert ("sheet Câu hỏi, hàng 3, ô S3", "key") in found
     assert ("sheet Câu hỏi, hàng 4, ô B4", "kind") in found
@@ -180,3 +181,22 @@ def test_ten_thousand_rows_import_well_under_a_minute() -> None:
     print(f"\n10,000-row Excel import: {elapsed:.2f} s")
     assert back == records
     assert elapsed < 60
+
+
+def test_cloze_option_ids_and_case_sensitivity_are_reported() -> None:
+    record = CLOZE_WITH_IDS
+    exported = formats.write("excel", [record])
+    assert [(i.location, i.field) for i in exported.not_carried] == [("câu 1", "key")] * 2
+    back = formats.read("excel", exported.data, "x.xlsx").records[0]
+    assert back.content.key == {"gaps": [
+        {"id": "a", "accepted": ["Ctrl+C"]},
+        {"id": "b", "choices": ["Ctrl+V", "Ctrl+X"], "correct": "Ctrl+V"}]}
+
+
+def test_a_repeated_item_id_is_a_warning_naming_both_rows() -> None:
+    record = sample(ItemKind.SINGLE)
+    result = formats.read("excel", formats.write("excel", [record, record]).data, "x.xlsx")
+    assert len(result.records) == 2
+    assert [(w.location, w.field) for w in result.warnings] == [
+        ("sheet Câu hỏi, hàng 3", "external_id")]
+    assert "hàng 2" in result.warnings[0].message_vi

@@ -10,7 +10,7 @@ import pytest
 from item_bank import formats
 from item_bank.content import ItemContent, ItemKind, ItemRecord, Part
 from item_bank.formats import FormatErrors
-from tests.item_bank.fixtures.samples import PNG, keep_only, nfd, sample
+from tests.item_bank.fixtures.samples import CLOZE_WITH_IDS, PNG, keep_only, nfd, sample
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CARRIED = {"external_id", "title", "module", "subject", "tags", "feedback", "points",
@@ -146,3 +146,14 @@ def test_the_root_must_be_quiz() -> None:
     with pytest.raises(FormatErrors) as caught:
         formats.read("moodle_xml", b"<html/>", "a.xml")
     assert caught.value.issues[0].location == "/html"
+
+
+def test_cloze_case_sensitivity_round_trips_and_gap_and_option_ids_are_reported() -> None:
+    record = CLOZE_WITH_IDS
+    exported = formats.write("moodle_xml", [record])
+    assert b"{1:SHORTANSWER_C:=Ctrl+C}" in exported.data
+    assert [(i.location, i.field) for i in exported.not_carried] == [("câu 1", "key")] * 2
+    back = formats.read("moodle_xml", exported.data, "x.xml").records[0]
+    assert back.content.key == {"gaps": [
+        {"id": "1", "accepted": ["Ctrl+C"], "case_sensitive": True},
+        {"id": "2", "choices": ["Ctrl+V", "Ctrl+X"], "correct": "Ctrl+V"}]}
