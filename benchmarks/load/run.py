@@ -24,7 +24,7 @@ from pathlib import Path
 
 from . import bench_db, simulator
 from .floor_app import create_floor_table
-from .servers import gunicorn
+from .servers import gunicorn, workers_cpu_seconds
 from .simulator import Candidate, Client, Stats
 
 PG_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL",
@@ -51,10 +51,11 @@ def _options() -> argparse.Namespace:
     parser.add_argument("--room-size", type=int, default=30)
     parser.add_argument("--items-per-module", type=int, default=5, help="× 6 modules")
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--app", default="wsgi:app",
-                        help="the WSGI app under test, e.g. a patched copy to compare")
+    parser.add_argument("--app-dir", type=Path, metavar="DIR",
+                        help="run the exam app from another checkout, e.g. a patched copy "
+                             "(same venv); default: this one")
     parser.add_argument("--profile", type=Path, metavar="FILE",
-                        help="py-spy (if installed) samples the workers during the closed-loop "
+                        help="py-spy (if installed) samples the workers (GIL holders: CPU) during the closed-loop "
                              "phase into FILE (collapsed stacks)")
     return parser.parse_args()
 
@@ -91,19 +92,22 @@ HEADER = ("| phase                        |      ok | errors |  p50 ms |  p99 ms
           "   ok/s  | wall s |\n|---|---:|---:|---:|---:|---:|---:|---:|")
 
 
-async def _timed(stats: Stats, coroutines) -> None:
+async def _timed(stats: Stats, coroutines, master_pid: int | None = None) -> None:
+    cpu = workers_cpu_seconds(master_pid) if master_pid else 0.0
     began = time.perf_counter()
     await asyncio.gather(*coroutines)
     stats.wall = time.perf_counter() - began
+    if master_pid:
+        stats.server_cpu = workers_cpu_seconds(master_pid) - cpu
 
 
-async def measure_floor(base: str, args: argparse.Namespace) -> Stats:
+async def measure_floor(base: str, args: argparse.Namespace, master_pid: int) -> Stats:
     stats = Stats(f"floor: 1-row commit ×{args.connections}")
     client = Client(base, args.connections)
     try:
         until = time.perf_counter() + args.floor_seconds
         await _timed(stats, [simulator.floor_lane(client, lane, stats, until=until)
-                             for lane in range(args.connections)])
+                             for lane in range(args.connections)], master_pid)
     finally:
         await client.close()
     return stats
@@ -114,7 +118,7 @@ def _start_profiler(args: argparse.Namespace, master_pid: int | None):
         return None
     py_spy = Path(sys.executable).with_name("py-spy")
     return subprocess.Popen([str(py_spy), "record", "--pid", str(master_pid), "--subprocesses",
-                             "--format", "raw", "--rate", "200", "--nonblocking",
+                             "--format", "raw", "--rate", "200", "--nonblocking", "--gil",
                              "--duration", str(int(args.saturation)), "-o", str(args.profile)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -138,14 +142,14 @@ async def sit_exam(base: str, seats: list[bench_db.Seat], args: argparse.Namespa
         until = time.perf_counter() + args.duration
         await _timed(paced, [simulator.paced_saves(client, c, paced, every=args.save_every,
                                                    until=until, rng=random.Random(rng.random()))
-                             for c in ready])
+                             for c in ready], master_pid)
         if args.saturation > 0:
             profiler = _start_profiler(args, master_pid)
             until = time.perf_counter() + args.saturation
             lanes = [ready[lane::args.connections] for lane in range(args.connections)]
             await _timed(burst, [simulator.back_to_back_saves(client, lane, burst, until=until,
                                                               rng=random.Random(rng.random()))
-                                 for lane in lanes])
+                                 for lane in lanes], master_pid)
             if profiler is not None:
                 await asyncio.to_thread(profiler.wait)
         released = time.perf_counter()  # the deadline: everyone submits in the same second
@@ -199,12 +203,14 @@ def main() -> None:
     key_file.write_bytes(generate_signing_key())
     common = {"workers": args.workers, "worker_class": args.worker_class, "log": log}
 
-    with gunicorn("benchmarks.load.floor_app:app", config=None, probe_path="/floor",
-                  env={"FLOOR_DATABASE_URL": url}, **common) as (base, _):
-        floor = asyncio.run(measure_floor(base, args))
+    with gunicorn("benchmarks.load.floor_app:app", config=None, cwd=None, probe_path="/floor",
+                  env={"FLOOR_DATABASE_URL": url}, **common) as (base, floor_pid):
+        floor = asyncio.run(measure_floor(base, args, floor_pid))
     env = {"DATABASE_URL": url, "REDIS_URL": REDIS_URL, "EXAM_SECRET_KEY": "bench-" + os.urandom(8).hex(),
            "EXAM_CERT_SIGNING_KEY_FILE": str(key_file)}
-    with gunicorn(args.app, config="python:exam_engine.gunicorn_conf",
+    if args.app_dir:
+        env["PYTHONPATH"] = str(args.app_dir.resolve())
+    with gunicorn("wsgi:app", config="python:exam_engine.gunicorn_conf", cwd=args.app_dir,
                   probe_path="/thi/dang-nhap", env=env, **common) as (base, master_pid):
         candidates, phases = asyncio.run(sit_exam(base, seats, args, master_pid))
 
@@ -230,8 +236,8 @@ def main() -> None:
     p99_paced = _pct(paced.latencies, .99) * 1000
     print(f"\npaced saves per 10 s window: {_windows(paced)}")
     print(f"\n- floor: {floor_rate:.0f} commits/s (p99 {_pct(floor.latencies, .99) * 1000:.1f} ms)")
-    print(f"- paced saves: offered {offered:.0f}/s, served {paced_rate:.0f}/s = "
-          f"{paced_rate / floor_rate:.0%} of the floor (the offered rate caps it); "
+    print(f"- paced saves: offered {offered:.0f}/s, served {paced_rate:.0f}/s "
+          f"({paced_rate / offered:.0%} of offered, {paced_rate / floor_rate:.0%} of the floor); "
           f"p99 {p99_paced:.0f} ms from the change (target ≤ 250: "
           f"{'met' if p99_paced <= 250 else 'MISSED'}); still in outboxes at the end: "
           f"{paced.unsent}")
@@ -240,6 +246,10 @@ def main() -> None:
         print(f"- saturation (closed loop, {args.connections} lanes): {burst_rate:.0f} saves/s = "
               f"{ratio:.0%} of the floor (target ≥ 70 %: {'met' if ratio >= .7 else 'MISSED'}); "
               f"p99 {_pct(burst.latencies, .99) * 1000:.0f} ms")
+        print(f"- gunicorn workers' CPU per request: floor "
+              f"{1000 * floor.server_cpu / max(1, len(floor.latencies)):.2f} ms, save "
+              f"{1000 * burst.server_cpu / max(1, len(burst.latencies)):.2f} ms (closed loop), "
+              f"{1000 * paced.server_cpu / max(1, len(paced.latencies)):.2f} ms (paced)")
     print(f"- answers: {checked} acknowledged saves checked against `answers`; lost: {lost}; "
           f"latest answer stored with other content: {wrong}")
     print(f"- submitted attempts in the database: {submitted} of {len(candidates)}")

@@ -24,6 +24,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def workers_cpu_seconds(master_pid: int) -> float:
+    """User + system CPU seconds used so far by the master's live children (the workers)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master_pid:
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 def _wait_ready(url: str, process: subprocess.Popen, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -41,7 +55,8 @@ def _wait_ready(url: str, process: subprocess.Popen, timeout: float) -> None:
 
 @contextmanager
 def gunicorn(app: str, *, workers: int, worker_class: str, env: Mapping[str, str],
-             config: str | None, probe_path: str, log: Path) -> Iterator[tuple[str, int]]:
+             config: str | None, cwd: Path | None, probe_path: str,
+             log: Path) -> Iterator[tuple[str, int]]:
     """Run `gunicorn app` on a free loopback port; yields (base URL, master pid), then stops it."""
     port = free_port()
     command = [GUNICORN]
@@ -53,7 +68,7 @@ def gunicorn(app: str, *, workers: int, worker_class: str, env: Mapping[str, str
                 # gunicorn 27 opens one control socket per user (~/.gunicorn): not ours to take
                 "--no-control-socket", app]
     with log.open("ab") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env},
+        process = subprocess.Popen(command, cwd=cwd or ROOT, env={**os.environ, **env},
                                    stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:

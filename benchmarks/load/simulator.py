@@ -33,6 +33,7 @@ class Stats:
     errors: Counter[str] = field(default_factory=Counter)
     wall: float = 0.0  # the phase's own length, for rates
     unsent: int = 0  # paced saves still in a candidate's outbox when the phase ended
+    server_cpu: float = 0.0  # CPU seconds the gunicorn workers used during the phase
 
     def ok(self, seconds: float) -> None:
         self.latencies.append(seconds)

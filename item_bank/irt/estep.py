@@ -8,7 +8,7 @@ category probabilities at the quadrature nodes,
 * the expected category counts are ``r = Yᵀ @ posterior``  (n_items·K, n_q).
 
 Both products cost O(n_obs · n_q). ``Y`` is a scipy.sparse CSR matrix for sparse designs and a
-dense array (BLAS) when most cells are observed. When every cell is observed, category 0 is the
+dense array (BLAS) when every cell is observed. When every cell is observed, category 0 is the
 baseline: ``Y @ L = Y₊ @ (L₊ − L₀) + Σ_i L₀`` with ``Y₊`` the columns of categories ≥ 1, and
 ``r₀ = N_q − Σ_{k≥1} r_k``, which halves a dichotomous E-step.
 """
@@ -23,7 +23,6 @@ import scipy.sparse as sp
 from item_bank.irt.data import ResponseData
 
 __all__ = [
-    "DENSE_THRESHOLD",
     "EStep",
     "ResponseDesign",
     "build_design",
@@ -31,9 +30,6 @@ __all__ = [
     "person_item_sums",
 ]
 
-# Fraction of observed cells above which the dense BLAS path is used (measured on 2 cores: the
-# dense one-hot product beats the sparse one well below full density).
-DENSE_THRESHOLD = 0.4
 # Log-probabilities below this are clipped so that 0 · log 0 stays 0 in the matrix products;
 # an observed response with P < e^-1e4 cannot occur at accepted parameters.
 _LOG_FLOOR = -1.0e4
@@ -68,11 +64,16 @@ class ResponseDesign:
 def build_design(
     data: ResponseData, n_categories: int, dense: bool | None = None
 ) -> ResponseDesign:
-    """Build the indicator matrix; ``dense=None`` chooses by the observed fraction."""
+    """Build the indicator matrix.
+
+    ``dense=None`` uses the dense BLAS form only when every cell is observed: there category 0
+    drops out and the products run at BLAS speed (2x faster than sparse at 100,000 × 40);
+    with any cells missing the sparse products were as fast or faster at every density
+    measured (10-60 % observed, 20,000 × 100, K = 2 and 4).
+    """
     n_k = n_categories
     if dense is None:
-        cells = max(data.n_persons * data.n_items, 1)
-        dense = data.n_obs / cells >= DENSE_THRESHOLD
+        dense = data.is_complete
     if dense and data.is_complete:
         y = np.zeros((data.n_persons, data.n_items * (n_k - 1)))
         pos = data.score > 0
@@ -178,12 +179,14 @@ def person_item_sums(
     for start in range(0, design.n_persons, _PERSON_BLOCK):
         rows = slice(start, start + _PERSON_BLOCK)
         post = posterior[rows]
-        cells = design.indicator[rows].reshape(-1, n_items, width)
-        which = cells.argmax(axis=2)[..., None]  # the observed column of each (person, item)
-        seen = np.take_along_axis(cells, which, axis=2)[..., 0]  # 0 where none is set
+        cells = design.indicator[rows]
+        n_rows = cells.shape[0]
+        # flat index of the observed column of each (person, item), found once per block
+        which = cells.reshape(n_rows, n_items, width).argmax(axis=2)
+        flat = (np.arange(n_rows)[:, None] * (n_items * width) + np.arange(n_items) * width) + which
+        seen = cells.ravel()[flat]  # 0 where no column is set (not observed)
         for j, rest in enumerate(rests):
-            values = (post @ rest).reshape(-1, n_items, width)
-            block = np.take_along_axis(values, which, axis=2)[..., 0] * seen
+            block = (post @ rest).ravel()[flat] * seen
             if design.baseline:
                 block += post @ bases[j]
             outs[j][rows] = block

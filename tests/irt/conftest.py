@@ -10,8 +10,8 @@ import pytest
 
 from item_bank.irt.models import ItemParameters
 
-# shared/ sits beside the repository (CI lays a copy beside its clone)
-REFERENCE_DATA = Path(__file__).resolve().parents[3] / "shared" / "reference-data"
+# Public data with published estimates, kept with the tests (see reference_data/README.md)
+REFERENCE_DATA = Path(__file__).resolve().parent / "reference_data"
 
 
 def _reference_file(name: str) -> Path:

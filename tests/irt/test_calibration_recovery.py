@@ -267,3 +267,21 @@ def test_a_persons_without_responses_contributes_nothing(make_bank: BankFactory)
     a, b = calibrate(data, "2pl"), calibrate(padded, "2pl")
     assert a.loglik == pytest.approx(b.loglik)
     np.testing.assert_allclose(a.a, b.a)
+
+
+def test_unpenalised_3pl_reaches_the_maximum_when_c_sits_on_zero() -> None:
+    """Without the prior some c hit the boundary 0; a and d must still reach their optimum:
+    started from the generating values the fit ends at the same log-likelihood."""
+    rng = np.random.default_rng(27)
+    truth = ItemParameters.from_irt(
+        "3pl",
+        a=rng.lognormal(0, 0.25, 15),
+        b=rng.normal(-1, 1, 15),
+        c=np.r_[np.zeros(5), 0.2 * np.ones(10)],
+    )
+    data = simulate_responses(truth, rng.normal(0, 1, 3000), rng)
+    fit = calibrate(data, "3pl", priors={"c": None})
+    from_truth = calibrate(data, "3pl", priors={"c": None}, start=truth)
+    assert fit.converged and _monotone(fit)
+    assert np.any(fit.c == 0)
+    assert fit.loglik >= from_truth.loglik - 1e-3

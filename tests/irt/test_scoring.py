@@ -13,8 +13,7 @@ from item_bank.irt.data import ResponseData
 from item_bank.irt.models import ItemParameters, log_category_probabilities
 from item_bank.irt.scoring import score_eap, score_map, score_mle, score_wle
 
-# shared/ sits beside the repository, as in conftest.py
-LSAT6 = Path(__file__).resolve().parents[3] / "shared" / "reference-data" / "lsat6_patterns.csv"
+LSAT6 = Path(__file__).resolve().parent / "reference_data" / "lsat6_patterns.csv"
 LSAT6_2PL = ItemParameters.from_irt(
     "2pl",
     a=[0.8254, 0.7229, 0.8905, 0.6886, 0.6575],

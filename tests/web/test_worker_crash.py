@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -243,10 +243,10 @@ def test_killing_every_worker_mid_exam_loses_no_acknowledged_answer(gunicorn_ser
         question = after["questions"][position]
         assert (question["seq"], question["selected"]) == (seq, selected)
     # The clock was not reset: the same server deadline, and time kept running.
+    deadline_at = datetime.fromisoformat(after["deadline"])
     assert after["deadline"] == before["deadline"]
-    left = (datetime.fromisoformat(after["deadline"]) - datetime.now(datetime.fromisoformat(
-        after["deadline"]).tzinfo)).total_seconds()
-    assert abs(after["seconds_left"] - left) <= 2
+    assert deadline_at == db.scalar(select(Attempt.deadline).where(Attempt.id == attempt_id))
+    assert abs(after["seconds_left"] - (deadline_at - datetime.now(UTC)).total_seconds()) <= 2
     assert after["seconds_left"] <= before["seconds_left"] < 30 * 60 + 1
 
     assert save(0, 3, _valid_choice(questions[0], 1))[0] == 200
