@@ -7,6 +7,7 @@ per-question sequence number makes retries idempotent: an older save never overw
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +28,7 @@ from .states import AttemptStatus, SessionStatus
 from .transitions import transition
 
 ANSWERS = Answer.__table__
+ATTEMPTS = Attempt.__table__
 
 
 def find_candidate_for_login(db: Session, candidate_number: str, session_code: str) -> Candidate:
@@ -80,18 +82,37 @@ class SavedAnswer:
     saved_at: datetime
 
 
+# This process's copy of each form's shape, per engine (per app: a test app on a truncated
+# database that reuses attempt ids starts empty). A form never changes once assembled.
+_FORM_SHAPES: weakref.WeakKeyDictionary[Any, dict[int, list[tuple[str, int]]]] = \
+    weakref.WeakKeyDictionary()
+_FORM_SHAPES_MAX = 50_000
+
+
 def form_shape(db: Session, cache: Cache, attempt_id: int) -> list[tuple[str, int]]:
-    """(item type, number of options) per position; cached, because it never changes."""
+    """(item type, number of options) per position; cached, because it never changes.
+
+    Looked up in this process first (no round trip: a Redis GET was ~9 % of a save), then the
+    shared cache, then the database.
+    """
+    local = _FORM_SHAPES.setdefault(db.get_bind(), {})
+    shape = local.get(attempt_id)
+    if shape is not None:
+        return shape
     key = f"form-shape:{attempt_id}"
     cached = cache.get_json(key)
     if cached is not None:
-        return [tuple(entry) for entry in cached]
-    rows = db.execute(select(AttemptItem.position, ItemVersion.type, ItemVersion.options)
-                      .join(ItemVersion, ItemVersion.id == AttemptItem.item_version_id)
-                      .where(AttemptItem.attempt_id == attempt_id)
-                      .order_by(AttemptItem.position)).all()
-    shape = [(str(t.value), len(options)) for _, t, options in rows]
-    cache.set_json(key, shape, ttl_seconds=6 * 3600)
+        shape = [tuple(entry) for entry in cached]
+    else:
+        rows = db.execute(select(AttemptItem.position, ItemVersion.type, ItemVersion.options)
+                          .join(ItemVersion, ItemVersion.id == AttemptItem.item_version_id)
+                          .where(AttemptItem.attempt_id == attempt_id)
+                          .order_by(AttemptItem.position)).all()
+        shape = [(str(t.value), len(options)) for _, t, options in rows]
+        cache.set_json(key, shape, ttl_seconds=6 * 3600)
+    if len(local) >= _FORM_SHAPES_MAX:
+        local.clear()
+    local[attempt_id] = shape
     return shape
 
 
@@ -108,15 +129,18 @@ def _validate_selection(shape: list[tuple[str, int]], position: int, selected: l
     return clean
 
 
-def _upsert(db: Session, values: dict[str, Any]):
-    """INSERT … ON CONFLICT DO UPDATE … WHERE excluded.seq > answers.seq (one round trip)."""
-    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(ANSWERS).values(**values)
+def _build_upsert(dialect):
+    """INSERT … ON CONFLICT DO UPDATE … WHERE excluded.seq > answers.seq RETURNING seq, saved_at
+    (one round trip). Built once: building it on every save was ~14 % of the save's CPU."""
+    insert = dialect.insert(ANSWERS)
     return insert.on_conflict_do_update(
         index_elements=[ANSWERS.c.attempt_id, ANSWERS.c.position],
         set_={"selected": insert.excluded.selected, "flagged": insert.excluded.flagged,
               "seq": insert.excluded.seq, "saved_at": insert.excluded.saved_at},
-        where=insert.excluded.seq > ANSWERS.c.seq)
+        where=insert.excluded.seq > ANSWERS.c.seq).returning(ANSWERS.c.seq, ANSWERS.c.saved_at)
+
+
+_UPSERTS = {"postgresql": _build_upsert(postgresql), "sqlite": _build_upsert(sqlite)}
 
 
 def save_answer(db: Session, cache: Cache, attempt_id: int, *, position: int,
@@ -126,8 +150,9 @@ def save_answer(db: Session, cache: Cache, attempt_id: int, *, position: int,
     if seq < 1:
         raise InvalidAnswer("Số thứ tự lưu không hợp lệ.", "seq must be positive")
     # A shared lock: saves run side by side, but never across a submit (which locks for update).
+    # Core columns, not ORM attributes: the ORM's compile step was ~13 % of a save's CPU.
     status, deadline = db.execute(
-        select(Attempt.status, Attempt.deadline).where(Attempt.id == attempt_id)
+        select(ATTEMPTS.c.status, ATTEMPTS.c.deadline).where(ATTEMPTS.c.id == attempt_id)
         .with_for_update(read=True)).one_or_none() or (None, None)
     if status is None:
         raise NotFound("Không tìm thấy bài thi.", "attempt not found")
@@ -140,10 +165,9 @@ def save_answer(db: Session, cache: Cache, attempt_id: int, *, position: int,
         raise ExamClosed("Đã hết giờ làm bài: câu trả lời này không được ghi nhận.",
                          "time is up; this answer was not recorded")
     clean = _validate_selection(form_shape(db, cache, attempt_id), position, selected)
-    written = db.execute(_upsert(db, {"attempt_id": attempt_id, "position": position,
-                                      "selected": clean, "flagged": bool(flagged), "seq": seq,
-                                      "saved_at": now})
-                         .returning(ANSWERS.c.seq, ANSWERS.c.saved_at)).one_or_none()
+    written = db.execute(_UPSERTS[db.get_bind().dialect.name],
+                         {"attempt_id": attempt_id, "position": position, "selected": clean,
+                          "flagged": bool(flagged), "seq": seq, "saved_at": now}).one_or_none()
     if written is None:  # a newer save is already stored: acknowledge that one
         written = db.execute(select(ANSWERS.c.seq, ANSWERS.c.saved_at)
                              .where(ANSWERS.c.attempt_id == attempt_id,
