@@ -89,6 +89,11 @@ _FORM_SHAPES: weakref.WeakKeyDictionary[Any, dict[int, list[tuple[str, int]]]] =
 _FORM_SHAPES_MAX = 50_000
 
 
+def clear_form_shapes() -> None:
+    """Forget this process's form shapes (tests that reset the database and reuse ids)."""
+    _FORM_SHAPES.clear()
+
+
 def form_shape(db: Session, cache: Cache, attempt_id: int) -> list[tuple[str, int]]:
     """(item type, number of options) per position; cached, because it never changes.
 
@@ -129,10 +134,25 @@ def _validate_selection(shape: list[tuple[str, int]], position: int, selected: l
     return clean
 
 
-def _build_upsert(dialect):
-    """INSERT … ON CONFLICT DO UPDATE … WHERE excluded.seq > answers.seq RETURNING seq, saved_at
-    (one round trip). Built once: building it on every save was ~14 % of the save's CPU."""
-    insert = dialect.insert(ANSWERS)
+def _build_guarded_upsert(dialect):
+    """One round trip for a save: insert (or update, if ``seq`` is newer) the answer, but only
+    while the attempt is in progress and inside its deadline, under a shared lock on the
+    attempt row (saves run side by side, never across a submit, which locks it for update).
+
+    INSERT INTO answers SELECT :values FROM attempts WHERE id = :attempt AND status =
+    'in_progress' AND deadline >= :earliest_deadline FOR SHARE ON CONFLICT … DO UPDATE … WHERE
+    excluded.seq > answers.seq RETURNING seq, saved_at. No row back: refused or stale — the
+    caller then finds out which. Built once per dialect (building it per save cost ~14 % CPU).
+    """
+    columns = ("attempt_id", "position", "selected", "flagged", "seq", "saved_at")
+    guard = (select(*(bindparam(name, type_=ANSWERS.c[name].type) for name in columns))
+             .select_from(ATTEMPTS)
+             .where(ATTEMPTS.c.id == bindparam("attempt_id"),
+                    ATTEMPTS.c.status == AttemptStatus.IN_PROGRESS,
+                    ATTEMPTS.c.deadline >= bindparam("earliest_deadline",
+                                                     type_=ATTEMPTS.c.deadline.type))
+             .with_for_update(read=True))
+    insert = dialect.insert(ANSWERS).from_select(list(columns), guard)
     return insert.on_conflict_do_update(
         index_elements=[ANSWERS.c.attempt_id, ANSWERS.c.position],
         set_={"selected": insert.excluded.selected, "flagged": insert.excluded.flagged,
@@ -140,8 +160,8 @@ def _build_upsert(dialect):
         where=insert.excluded.seq > ANSWERS.c.seq).returning(ANSWERS.c.seq, ANSWERS.c.saved_at)
 
 
-_UPSERTS = {"postgresql": _build_upsert(postgresql), "sqlite": _build_upsert(sqlite)}
-# A shared lock: saves run side by side, but never across a submit (which locks for update).
+_UPSERTS = {"postgresql": _build_guarded_upsert(postgresql),
+            "sqlite": _build_guarded_upsert(sqlite)}
 _ATTEMPT_STATE = (select(ATTEMPTS.c.status, ATTEMPTS.c.deadline)
                   .where(ATTEMPTS.c.id == bindparam("attempt_id")).with_for_update(read=True))
 _STORED_ANSWER = select(ANSWERS.c.seq, ANSWERS.c.saved_at).where(
@@ -157,6 +177,16 @@ def save_answer(db: Session, cache: Cache, attempt_id: int, *, position: int,
     # The hot path runs on the session's connection with statements built once: the ORM's
     # per-statement work was a sixth of a save's CPU, and nothing here needs identity mapping.
     conn = db.connection()
+    shape = form_shape(db, cache, attempt_id)
+    if shape:
+        clean = _validate_selection(shape, position, selected)
+        written = conn.execute(_UPSERTS[conn.dialect.name], {
+            "attempt_id": attempt_id, "position": position, "selected": clean,
+            "flagged": bool(flagged), "seq": seq, "saved_at": now,
+            "earliest_deadline": now - timedelta(seconds=grace_seconds)}).one_or_none()
+        if written is not None:
+            return SavedAnswer(position, written.seq, written.saved_at)
+    # Refused or stale: find out which, under the same shared lock.
     state = conn.execute(_ATTEMPT_STATE, {"attempt_id": attempt_id}).one_or_none()
     if state is None:
         raise NotFound("Không tìm thấy bài thi.", "attempt not found")
@@ -169,13 +199,10 @@ def save_answer(db: Session, cache: Cache, attempt_id: int, *, position: int,
     if now > deadline + timedelta(seconds=grace_seconds):
         raise ExamClosed("Đã hết giờ làm bài: câu trả lời này không được ghi nhận.",
                          "time is up; this answer was not recorded")
-    clean = _validate_selection(form_shape(db, cache, attempt_id), position, selected)
-    written = conn.execute(_UPSERTS[conn.dialect.name],
-                           {"attempt_id": attempt_id, "position": position, "selected": clean,
-                            "flagged": bool(flagged), "seq": seq, "saved_at": now}).one_or_none()
-    if written is None:  # a newer save is already stored: acknowledge that one
-        written = conn.execute(_STORED_ANSWER, {"attempt_id": attempt_id,
-                                                "position": position}).one()
+    if not shape:
+        raise InvalidAnswer(f"Câu {position + 1} không có trong đề thi.", "no such question")
+    # A newer save is already stored: acknowledge that one.
+    written = conn.execute(_STORED_ANSWER, {"attempt_id": attempt_id, "position": position}).one()
     return SavedAnswer(position, written.seq, written.saved_at)
 
 
