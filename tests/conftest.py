@@ -99,7 +99,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 def _truncate(engine: Engine) -> None:
-    from exam_engine.exams.delivery import clear_form_shapes
+    from exam_engine.exams.saving import clear_form_shapes
     clear_form_shapes()  # ids restart with the tables: cached shapes would be of other forms
     tables = [t.name for t in reversed(metadata.sorted_tables)]
     with engine.begin() as conn:

@@ -15,7 +15,7 @@ from flask import (
 from sqlalchemy import select
 
 from exam_engine.db import utcnow
-from exam_engine.exams import delivery
+from exam_engine.exams import delivery, saving
 from exam_engine.exams.errors import InvalidAnswer
 from exam_engine.exams.models import Result
 from exam_engine.exams.states import AttemptStatus
@@ -78,7 +78,7 @@ def save_answer():
     except (KeyError, TypeError, ValueError):
         raise InvalidAnswer("Thiếu câu hỏi, lựa chọn hoặc số thứ tự lưu.",
                             "position, selected and seq are required") from None
-    saved = delivery.save_answer(
+    saved = saving.save_answer(
         db(), cache(), _attempt_id(), position=position, selected=selected,
         flagged=bool(body.get("flagged", False)), seq=seq, now=utcnow(),
         grace_seconds=current_app.config["SAVE_GRACE_SECONDS"])

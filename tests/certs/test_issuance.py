@@ -13,7 +13,7 @@ from certs.issuance import Issuer, issue_certificates, revoke_certificate
 from certs.models import Certificate, CertificateStatus, RegisterEntry
 from certs.signing import public_key_pem, verify_payload
 from exam_engine.db import make_session_factory
-from exam_engine.exams import delivery
+from exam_engine.exams import delivery, saving
 from exam_engine.exams.errors import ExamError
 from exam_engine.exams.models import AttemptItem
 from exam_engine.exams.results import approve_results
@@ -38,7 +38,7 @@ def sit(db, attempt, right: bool) -> None:
         key = db.get(ItemVersion, slot.item_version_id).correct
         shown = sorted(slot.option_order.index(k) for k in key)
         choice = shown if right else [p for p in range(4) if p not in shown][:1]
-        delivery.save_answer(db, _cache(), attempt.id, position=slot.position, selected=choice,
+        saving.save_answer(db, _cache(), attempt.id, position=slot.position, selected=choice,
                              flagged=False, seq=1, now=T0 + timedelta(minutes=1))
     delivery.submit_attempt(db, attempt.id, actor="candidate", now=T0 + timedelta(minutes=2))
     db.commit()

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from exam_engine.cache import MemoryCache
-from exam_engine.exams import delivery
+from exam_engine.exams import delivery, saving
 from exam_engine.exams.assembly import InsufficientItems, assemble_form
 from exam_engine.exams.errors import ExamClosed, InvalidAnswer, NotStarted
 from exam_engine.exams.models import Answer, AttemptEvent, AttemptItem
@@ -69,7 +69,7 @@ def test_start_sets_the_server_deadline_and_resuming_does_not_move_it(db, make_s
 
 
 def _save(db, attempt_id, position, selected, seq, at=T0 + timedelta(minutes=1), cache=None):
-    saved = delivery.save_answer(db, cache or MemoryCache(), attempt_id, position=position,
+    saved = saving.save_answer(db, cache or MemoryCache(), attempt_id, position=position,
                                  selected=selected, flagged=False, seq=seq, now=at)
     db.commit()
     return saved
@@ -106,7 +106,7 @@ def test_save_rejects_invalid_choices_with_a_clear_message(db, make_session):
     with pytest.raises(InvalidAnswer, match="lựa chọn không hợp lệ"):
         _save(db, attempt.id, 0, [7], seq=1)
     db.rollback()
-    single = next(i for i, (kind, _) in enumerate(delivery.form_shape(db, MemoryCache(), attempt.id))
+    single = next(i for i, (kind, _) in enumerate(saving.form_shape(db, MemoryCache(), attempt.id))
                   if kind == "single")
     with pytest.raises(InvalidAnswer, match="chỉ có một đáp án"):
         _save(db, attempt.id, single, [0, 1], seq=1)
