@@ -97,3 +97,23 @@ def test_english_is_available(client):
     page = client.get("/thi/dang-nhap?lang=en").get_data(as_text=True)
     assert "Candidate login" in page and "Session code" in page
     assert "Thí sinh đăng nhập" in client.get("/thi/dang-nhap?lang=vi").get_data(as_text=True)
+
+
+def test_another_computer_resumes_with_every_answer_and_the_same_deadline(app, make_session):
+    session = make_session(n_candidates=1)
+    first = app.test_client()
+    token = _login_candidate(first, session)
+    first.post("/thi/bat-dau", data={"csrf_token": token})
+    for position, choice in ((0, [2]), (5, [1]), (11, [0])):
+        ack = first.post("/thi/api/answers", json={"position": position, "selected": choice,
+                                                   "seq": 1}, headers={"X-CSRFToken": token})
+        assert ack.status_code == 200
+    before = first.get("/thi/api/paper").get_json()
+    second = app.test_client()  # the first computer died; the candidate moves to a spare
+    other_token = _login_candidate(second, session)
+    second.post("/thi/bat-dau", data={"csrf_token": other_token})  # starting again is resuming
+    after = second.get("/thi/api/paper").get_json()
+    assert after["deadline"] == before["deadline"]
+    assert after["seconds_left"] <= before["seconds_left"]
+    answered = {q["position"]: q["selected"] for q in after["questions"] if q["selected"]}
+    assert answered == {0: [2], 5: [1], 11: [0]}
