@@ -74,3 +74,35 @@ class ItemRecord:
     tags: tuple[str, ...] = ()
     difficulty: str | None = None  # easy / medium / hard, as authors estimate it
     media: Mapping[str, bytes] = field(default_factory=dict)  # file name -> bytes (images)
+
+
+def content_to_json(content: ItemContent) -> dict[str, Any]:
+    """The JSON form stored with an item version (and sent to the item-bank API)."""
+    return {"kind": content.kind.value, "stem": content.stem,
+            "choices": [{"id": p.id, "text": p.text} for p in content.choices],
+            "targets": [{"id": p.id, "text": p.text} for p in content.targets],
+            "key": dict(content.key), "points": content.points, "feedback": content.feedback,
+            "shuffle": content.shuffle}
+
+
+def content_from_json(data: Mapping[str, Any]) -> ItemContent:
+    """Inverse of :func:`content_to_json`; a missing or unknown ``kind`` raises ValueError."""
+    return ItemContent(
+        kind=ItemKind(data["kind"]), stem=data["stem"],
+        choices=tuple(Part(p["id"], p["text"]) for p in data.get("choices", ())),
+        targets=tuple(Part(p["id"], p["text"]) for p in data.get("targets", ())),
+        key=dict(data.get("key", {})), points=float(data.get("points", 1.0)),
+        feedback=data.get("feedback"), shuffle=bool(data.get("shuffle", True)))
+
+
+def choice_item(kind: str, stem: str, options: list[str], correct: list[int],
+                feedback: str | None = None) -> ItemContent:
+    """A single- or multiple-choice item from option texts and 0-based right indices, with
+    option ids A, B, C… (the shape of the seed bank and of simple spreadsheets)."""
+    ids = [chr(ord("A") + i) for i in range(len(options))]
+    right = [ids[i] for i in correct]
+    key: dict[str, Any] = ({"correct": right[0]} if kind == ItemKind.SINGLE
+                           else {"correct": right, "scoring": "all_or_nothing"})
+    return ItemContent(kind=ItemKind(kind), stem=stem,
+                       choices=tuple(Part(i, text) for i, text in zip(ids, options, strict=True)),
+                       key=key, feedback=feedback)

@@ -11,17 +11,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exam_engine.db import Base, UTCDateTime, utcnow
 
+from .content import ItemContent, content_from_json
+
 
 class ItemStatus(enum.StrEnum):
     DRAFT = "draft"
     IN_REVIEW = "in_review"
     APPROVED = "approved"
     RETIRED = "retired"
-
-
-class ItemType(enum.StrEnum):
-    SINGLE = "single"
-    MULTIPLE = "multiple"
 
 
 def _enum(kind: type[enum.Enum], length: int = 20) -> Enum:
@@ -57,7 +54,9 @@ class Item(Base):
 
 
 class ItemVersion(Base):
-    """One immutable-once-approved version of an item, with its (possibly demo) IRT parameters."""
+    """One version of an item. Its content (``item_bank.content``) is the single source of truth
+    for stem, parts and key; an approved version is never edited — editing makes a new version.
+    """
 
     __tablename__ = "item_versions"
     __table_args__ = (UniqueConstraint("item_id", "version"),)
@@ -65,12 +64,10 @@ class ItemVersion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
     version: Mapped[int] = mapped_column(default=1)
-    type: Mapped[ItemType] = mapped_column(_enum(ItemType))
-    stem: Mapped[str] = mapped_column(Text)
-    options: Mapped[list[str]] = mapped_column(JSON)
-    correct: Mapped[list[int]] = mapped_column(JSON)  # original option indices
-    explanation: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[ItemStatus] = mapped_column(_enum(ItemStatus), default=ItemStatus.DRAFT)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     irt_a: Mapped[float | None] = mapped_column(Float)
     irt_b: Mapped[float | None] = mapped_column(Float)
     irt_c: Mapped[float | None] = mapped_column(Float)
@@ -80,7 +77,40 @@ class ItemVersion(Base):
 
     item: Mapped[Item] = relationship(back_populates="versions")
 
+    @property
+    def content_model(self) -> ItemContent:
+        return content_from_json(self.content)
+
+    @property
+    def stem(self) -> str:
+        return self.content["stem"]
+
+    @property
+    def options(self) -> list[str]:
+        return [part["text"] for part in self.content["choices"]]
+
+    @property
+    def correct(self) -> list[int]:
+        """Right option indices of a single- or multiple-choice version."""
+        right = self.content["key"]["correct"]
+        right = [right] if isinstance(right, str) else list(right)
+        return [i for i, part in enumerate(self.content["choices"]) if part["id"] in right]
+
     def candidate_view(self, option_order: list[int]) -> dict[str, Any]:
         """What a candidate's browser may see: stem and options in his order, never the key."""
-        return {"type": self.type.value, "stem": self.stem,
+        return {"type": self.kind, "stem": self.stem,
                 "options": [self.options[i] for i in option_order]}
+
+
+class ItemEvent(Base):
+    """Who did what to an item, and when: the review history (append-only)."""
+
+    __tablename__ = "item_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("item_versions.id"))
+    action: Mapped[str] = mapped_column(String(20))  # created, edited, submitted, approved, …
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    comment: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import Item, ItemStatus, ItemType, ItemVersion, RequirementCode
+from .content import choice_item, content_to_json
+from .models import Item, ItemStatus, ItemVersion, RequirementCode
 from .seed import demo_irt_parameters
 
 
@@ -49,11 +50,11 @@ def seed_items(db: Session, items: Iterable[Mapping[str, Any]], *,
         db.add(item)
         db.flush()
         irt = demo_irt_parameters(dict(data))
-        db.add(ItemVersion(item_id=item.id, version=1, type=ItemType(data["type"]),
-                           stem=data["stem"], options=list(data["options"]),
-                           correct=list(data["correct"]), explanation=data.get("explanation"),
-                           status=status, irt_a=irt["a"], irt_b=irt["b"], irt_c=irt["c"],
-                           irt_is_demo=True))
+        content = choice_item(data["type"], data["stem"], list(data["options"]),
+                              list(data["correct"]), data.get("explanation"))
+        db.add(ItemVersion(item_id=item.id, version=1, kind=content.kind.value,
+                           content=content_to_json(content), status=status,
+                           irt_a=irt["a"], irt_b=irt["b"], irt_c=irt["c"], irt_is_demo=True))
         existing.add(data["key"])
         added += 1
     db.flush()

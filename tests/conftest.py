@@ -152,7 +152,8 @@ def client(app):
 @pytest.fixture
 def make_bank(db: Session) -> Callable[..., dict[str, list[int]]]:
     """Approved single- and multiple-choice items for the given modules (n per module)."""
-    from item_bank.models import Item, ItemStatus, ItemType, ItemVersion, RequirementCode
+    from item_bank.content import choice_item, content_to_json
+    from item_bank.models import Item, ItemStatus, ItemVersion, RequirementCode
 
     def make(modules: tuple[str, ...] = ("IU01", "IU02", "IU03", "IU04", "IU05", "IU06"),
              per_module: int = 6) -> dict[str, list[int]]:
@@ -166,12 +167,14 @@ def make_bank(db: Session) -> Callable[..., dict[str, list[int]]]:
                 item = Item(key=f"{module}-T{i:03d}", module=module, code=module)
                 db.add(item)
                 db.flush()
+                content = choice_item(
+                    "multiple" if multiple else "single",
+                    f"Câu hỏi thử {module} số {i}: chọn đáp án đúng?",
+                    ["Đáp án A", "Đáp án B", "Đáp án C", "Đáp án D"],
+                    [0, 2] if multiple else [1])
                 version = ItemVersion(
-                    item_id=item.id, version=1,
-                    type=ItemType.MULTIPLE if multiple else ItemType.SINGLE,
-                    stem=f"Câu hỏi thử {module} số {i}: chọn đáp án đúng?",
-                    options=["Đáp án A", "Đáp án B", "Đáp án C", "Đáp án D"],
-                    correct=[0, 2] if multiple else [1], status=ItemStatus.APPROVED,
+                    item_id=item.id, version=1, kind=content.kind.value,
+                    content=content_to_json(content), status=ItemStatus.APPROVED,
                     irt_a=1.0 + 0.1 * i, irt_b=-1.0 + 0.4 * i, irt_c=0.0 if multiple else 0.2)
                 db.add(version)
                 db.flush()

@@ -99,7 +99,7 @@ def grade_attempt(db: Session, attempt: Attempt) -> Result:
                       .order_by(AttemptItem.position)).all()
     answers = {a.position: a.selected for a in
                db.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
-    graded = [GradedItem(slot.module, version.type.value, frozenset(version.correct),
+    graded = [GradedItem(slot.module, version.kind, frozenset(version.correct),
                          to_original(answers.get(slot.position, []), slot.option_order))
               for slot, version in rows]
     session = attempt.candidate.session

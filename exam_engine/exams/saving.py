@@ -17,7 +17,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from exam_engine.cache import Cache
-from item_bank.models import ItemType, ItemVersion
+from item_bank.content import ItemKind
+from item_bank.models import ItemVersion
 
 from .errors import ExamClosed, InvalidAnswer, NotFound, NotStarted
 from .models import Answer, Attempt, AttemptItem
@@ -61,11 +62,11 @@ def form_shape(db: Session, cache: Cache, attempt_id: int) -> list[tuple[str, in
     if cached is not None:
         shape = [tuple(entry) for entry in cached]
     else:
-        rows = db.execute(select(AttemptItem.position, ItemVersion.type, ItemVersion.options)
-                          .join(ItemVersion, ItemVersion.id == AttemptItem.item_version_id)
+        rows = db.execute(select(ItemVersion.kind, ItemVersion.content)
+                          .join(AttemptItem, ItemVersion.id == AttemptItem.item_version_id)
                           .where(AttemptItem.attempt_id == attempt_id)
                           .order_by(AttemptItem.position)).all()
-        shape = [(str(t.value), len(options)) for _, t, options in rows]
+        shape = [(kind, len(content["choices"])) for kind, content in rows]
         cache.set_json(key, shape, ttl_seconds=6 * 3600)
     if len(local) >= _FORM_SHAPES_MAX:
         local.clear()
@@ -80,7 +81,7 @@ def _validate_selection(shape: list[tuple[str, int]], position: int, selected: l
     clean = sorted(set(selected))
     if any(not isinstance(i, int) or not 0 <= i < n_options for i in clean):
         raise InvalidAnswer(f"Câu {position + 1}: lựa chọn không hợp lệ.", "invalid option")
-    if item_type == ItemType.SINGLE.value and len(clean) > 1:
+    if item_type == ItemKind.SINGLE and len(clean) > 1:
         raise InvalidAnswer(f"Câu {position + 1} chỉ có một đáp án đúng.",
                             "single-choice question takes one option")
     return clean

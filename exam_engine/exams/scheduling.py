@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from exam_engine.text import nfc
+from item_bank.content import ItemKind
 from item_bank.models import Item, ItemStatus, ItemVersion
 
 from .assembly import assemble_form, check_pools
@@ -21,6 +22,8 @@ from .models import Attempt, AttemptItem, Candidate, ExamSession
 from .states import SessionStatus
 
 TT03_BASIC_MODULES = ("IU01", "IU02", "IU03", "IU04", "IU05", "IU06")
+# The item kinds the candidate's exam page renders today; other approved kinds wait in the bank.
+EXAM_PAGE_KINDS = (ItemKind.SINGLE.value, ItemKind.MULTIPLE.value)
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out loud in a room
 
 
@@ -112,15 +115,16 @@ def enrol_candidates(db: Session, session: ExamSession, rows: Sequence[RosterRow
 
 def approved_pools(db: Session, modules: Sequence[str]) -> tuple[dict[str, list[int]], dict[int, int]]:
     """Approved item versions per module, and each version's number of options."""
-    rows = db.execute(select(ItemVersion.id, Item.module, ItemVersion.options)
+    rows = db.execute(select(ItemVersion.id, Item.module, ItemVersion.content)
                       .join(Item, Item.id == ItemVersion.item_id)
-                      .where(ItemVersion.status == ItemStatus.APPROVED, Item.module.in_(modules))
+                      .where(ItemVersion.status == ItemStatus.APPROVED, Item.module.in_(modules),
+                             ItemVersion.kind.in_(EXAM_PAGE_KINDS))
                       .order_by(ItemVersion.id)).all()
     pools: dict[str, list[int]] = {m: [] for m in modules}
     n_options: dict[int, int] = {}
-    for version_id, module, options in rows:
+    for version_id, module, content in rows:
         pools[module].append(version_id)
-        n_options[version_id] = len(options)
+        n_options[version_id] = len(content["choices"])
     return pools, n_options
 
 

@@ -33,7 +33,7 @@ def single_choice_positions(db: Session, attempt_id: int) -> list[int]:
     return list(db.scalars(select(AttemptItem.position)
                            .join(ItemVersion, ItemVersion.id == AttemptItem.item_version_id)
                            .where(AttemptItem.attempt_id == attempt_id,
-                                  ItemVersion.type == "single")
+                                  ItemVersion.kind == "single")
                            .order_by(AttemptItem.position)))
 
 

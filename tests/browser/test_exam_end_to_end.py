@@ -35,11 +35,12 @@ def answer_keys(db: Session, attempt_id: int) -> list[tuple[str, list[int]]]:
 
     Read from the database, as an examiner could; the page must never be able to tell.
     """
-    rows = db.execute(select(AttemptItem.option_order, ItemVersion.type, ItemVersion.correct)
+    rows = db.execute(select(AttemptItem.option_order, ItemVersion)
                       .join(ItemVersion, ItemVersion.id == AttemptItem.item_version_id)
                       .where(AttemptItem.attempt_id == attempt_id)
                       .order_by(AttemptItem.position)).all()
-    return [(kind.value, sorted(order.index(c) for c in correct)) for order, kind, correct in rows]
+    return [(version.kind, sorted(order.index(c) for c in version.correct))
+            for order, version in rows]
 
 
 def clock_seconds(page: Any) -> int:
