@@ -10,8 +10,18 @@ from sqlalchemy import select
 from exam_engine.accounts import Role
 from item_bank.content import ItemContent, ItemKind, ItemRecord, Part, choice_item
 from item_bank.models import ItemStatus, ItemVersion, RequirementCode
-from item_bank.workflow import (InvalidItem, WorkflowError, add_comment, approve, create_item,
-                                edit, history, retire, return_to_author, submit_for_review)
+from item_bank.workflow import (
+    InvalidItem,
+    WorkflowError,
+    add_comment,
+    approve,
+    create_item,
+    edit,
+    history,
+    retire,
+    return_to_author,
+    submit_for_review,
+)
 
 T = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
