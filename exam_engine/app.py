@@ -39,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings["SESSION_COOKIE_SECURE"],
         WTF_CSRF_TIME_LIMIT=None,  # a CSRF token must outlive a 120-minute exam
+        MAX_CONTENT_LENGTH=settings["MAX_UPLOAD_MB"] * 1024 * 1024,
     )
     app.json.ensure_ascii = False  # Vietnamese stays readable (and smaller) in JSON
     engine = make_engine(settings["DATABASE_URL"])

@@ -32,6 +32,8 @@ DEFAULTS: dict[str, Any] = {
     # Saves that reach the server this many seconds after the deadline are still accepted:
     # the click happened in time, the LAN was slow.
     "SAVE_GRACE_SECONDS": 3,
+    # Largest upload (an item-bank package with its images), in megabytes.
+    "MAX_UPLOAD_MB": 64,
     "TESTING": False,
 }
 

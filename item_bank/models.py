@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Enum, Float, ForeignKey, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exam_engine.db import Base, UTCDateTime, utcnow
@@ -66,6 +66,9 @@ class ItemVersion(Base):
     version: Mapped[int] = mapped_column(default=1)
     kind: Mapped[str] = mapped_column(String(20))
     content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Accent- and case-folded stem + parts (item_bank.queries.refresh_search_text), so that
+    # "dinh dang" finds "định dạng" with a plain LIKE on every backend.
+    search_text: Mapped[str | None] = mapped_column(Text)
     status: Mapped[ItemStatus] = mapped_column(_enum(ItemStatus), default=ItemStatus.DRAFT)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     irt_a: Mapped[float | None] = mapped_column(Float)
@@ -100,6 +103,15 @@ class ItemVersion(Base):
         """What a candidate's browser may see: stem and options in his order, never the key."""
         return {"type": self.kind, "stem": self.stem,
                 "options": [self.options[i] for i in option_order]}
+
+
+@event.listens_for(ItemVersion.content, "set")
+def _fold_for_search(target: ItemVersion, value: Any, _old: Any, _initiator: Any) -> Any:
+    # Every path that sets content (workflow, import, seeding, fixtures) keeps search_text in
+    # step, so no caller can forget it. Content is replaced, never mutated in place.
+    from .queries import search_text_of  # queries imports this module
+    target.search_text = search_text_of(value) if value is not None else None
+    return value
 
 
 class ItemEvent(Base):

@@ -14,7 +14,8 @@ from .context import cache, current_user, db
 auth_bp = Blueprint("auth", __name__)
 
 HOME_BY_ROLE = {Role.STAFF: "staff.sessions", Role.ADMIN: "staff.sessions",
-                Role.PROCTOR: "staff.sessions"}
+                Role.PROCTOR: "staff.sessions", Role.TEACHER: "bank.index",
+                Role.REVIEWER: "bank.index"}
 MAX_FAILURES = 10  # per account name and client address, for 15 minutes
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+import json
+
+from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from exam_engine.exams.errors import ExamError
 from exam_engine.i18n import gettext, localized
+from item_bank.importing import ImportRefused
+from item_bank.workflow import InvalidItem, WorkflowError
 
 from .context import db
 
@@ -39,3 +43,33 @@ def register_error_handlers(app: Flask) -> None:
         if _wants_json():
             return jsonify(ok=False, error=error.name, message=message), error.code
         return render_template("error.html", message=message), error.code
+
+    @app.errorhandler(WorkflowError)
+    def workflow_error(error: WorkflowError):
+        # An item step the state or the role does not allow (409), or invalid content (422).
+        db().rollback()
+        message = localized(error.message_vi, error.message_en)
+        status = 422 if isinstance(error, InvalidItem) else 409
+        problems = [{"field": p.field, "message": p.message_vi, "message_en": p.message_en}
+                    for p in getattr(error, "problems", [])]
+        if _wants_json() or request.path.startswith("/api/"):
+            return _json_unescaped(dict(ok=False, error=type(error).__name__, message=message,
+                                        problems=problems), status)
+        return render_template("error.html", message=message), status
+
+    @app.errorhandler(ImportRefused)
+    def import_refused(error: ImportRefused):
+        db().rollback()
+        message = gettext("Tệp có lỗi nên không câu hỏi nào được nhập.")
+        if _wants_json() or request.path.startswith("/api/"):
+            errors = [{"file": i.file, "location": i.location, "field": i.field,
+                       "message": i.message_vi, "message_en": i.message_en} for i in error.errors]
+            return _json_unescaped(dict(ok=False, error="ImportRefused", message=message,
+                                        errors=errors), 422)
+        return render_template("error.html", message=message), 422
+
+
+def _json_unescaped(payload: dict, status: int) -> Response:
+    """JSON with Vietnamese readable as is (the item-bank API's convention)."""
+    return Response(json.dumps(payload, ensure_ascii=False), status=status,
+                    mimetype="application/json")

@@ -1,0 +1,256 @@
+"""The OpenAPI 3.1 description of the item-bank JSON API (:mod:`item_bank.api`).
+
+Served at ``GET /api/ngan-hang/openapi.json``. Kept by hand beside the views; a test checks that
+every route of the blueprint is described here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .content import ItemKind
+from .formats import FORMATS
+from .models import ItemStatus
+
+PREFIX = "/api/ngan-hang"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json_body(schema: dict[str, Any], required: bool = True) -> dict[str, Any]:
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
+
+
+def _ok(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    texts = {400: "Yêu cầu sai (tham số, JSON hoặc thiếu CSRF token)",
+             401: "Chưa đăng nhập (hoặc phiên thí sinh)", 403: "Không đủ quyền",
+             404: "Không tìm thấy", 409: "Bước không hợp lệ với trạng thái câu hỏi",
+             422: "Nội dung hoặc tệp không hợp lệ"}
+    return {str(code): _ok(texts[code], _ref("Error")) for code in codes}
+
+
+def _object(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+_VERSION_ID = {"name": "version_id", "in": "path", "required": True,
+               "schema": {"type": "integer"}}
+_CSRF = {"name": "X-CSRFToken", "in": "header", "required": True, "schema": {"type": "string"},
+         "description": "CSRF token of the logged-in session (meta csrf-token of any page)."}
+_WRITE_ERRORS = (400, 401, 403, 404, 409, 422)
+
+
+def _step(summary: str, roles: str, body: dict[str, Any] | None = None,
+          status: str = "200") -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "summary": summary, "description": f"Vai trò: {roles}.",
+        "parameters": [_VERSION_ID, _CSRF],
+        "responses": {status: _ok("Đã thực hiện", _object(
+            {"ok": {"const": True}, "version": _ref("Version"),
+             "history": {"type": "array", "items": _ref("Event")}})),
+            **_errors(*_WRITE_ERRORS)}}
+    if body is not None:
+        operation["requestBody"] = _json_body(body, required=False)
+    return operation
+
+
+def _schemas() -> dict[str, Any]:
+    part = _object({"id": {"type": "string"}, "text": {"type": "string"}}, ["id", "text"])
+    content = _object({
+        "kind": {"type": "string", "enum": [k.value for k in ItemKind]},
+        "stem": {"type": "string", "description": "HTML đã làm sạch"},
+        "choices": {"type": "array", "items": part},
+        "targets": {"type": "array", "items": part},
+        "key": {"type": "object", "description": "Đáp án, theo loại câu (item_bank.content)"},
+        "points": {"type": "number"}, "feedback": {"type": ["string", "null"]},
+        "shuffle": {"type": "boolean"}}, ["kind", "stem"])
+    issue = _object({"file": {"type": "string"}, "location": {"type": "string"},
+                     "field": {"type": "string"}, "message": {"type": "string"},
+                     "message_en": {"type": "string"}})
+    return {
+        "Part": part,
+        "Content": content,
+        "Version": _object({
+            "id": {"type": "integer"}, "item_id": {"type": "integer"},
+            "key": {"type": "string"}, "module": {"type": "string"},
+            "code": {"type": "string"}, "version": {"type": "integer"},
+            "kind": {"type": "string"},
+            "status": {"type": "string", "enum": [s.value for s in ItemStatus]},
+            "content": _ref("Content"), "author_id": {"type": ["integer", "null"]},
+            "created_at": {"type": "string", "format": "date-time"},
+            "irt": _object({"a": {"type": ["number", "null"]}, "b": {"type": ["number", "null"]},
+                            "c": {"type": ["number", "null"]}, "is_demo": {"type": "boolean"}})}),
+        "Event": _object({"id": {"type": "integer"}, "version_id": {"type": ["integer", "null"]},
+                          "action": {"type": "string"}, "actor_id": {"type": ["integer", "null"]},
+                          "comment": {"type": ["string", "null"]},
+                          "at": {"type": "string", "format": "date-time"}}),
+        "Issue": issue,
+        "NewItem": _object({"key": {"type": "string", "maxLength": 40},
+                            "module": {"type": "string"}, "code": {"type": "string"},
+                            "content": _ref("Content")}, ["module", "code", "content"]),
+        "ImportPreview": _object({
+            "ok": {"type": "boolean"}, "filename": {"type": "string"},
+            "format": {"type": "string"},
+            "rows": {"type": "array", "items": _object({
+                "index": {"type": "integer"}, "location": {"type": "string"},
+                "key": {"type": ["string", "null"]}, "module": {"type": ["string", "null"]},
+                "code": {"type": ["string", "null"]}, "kind": {"type": "string"},
+                "stem": {"type": "string"}, "problems": {"type": "array",
+                                                        "items": {"type": "string"}},
+                "exact_duplicate_of": {"type": "array", "items": {"type": "string"}},
+                "near_duplicates": {"type": "array", "items": _object(
+                    {"of": {"type": "string"}, "similarity": {"type": "number"}})}})},
+            "warnings": {"type": "array", "items": _ref("Issue")},
+            "errors": {"type": "array", "items": _ref("Issue")}}),
+        "CoverageRow": _object({"code": {"type": "string"}, "name": {"type": "string"},
+                                "module": {"type": "string"}, "approved": {"type": "integer"},
+                                "needed": {"type": ["integer", "null"]}}),
+        "Error": _object({
+            "ok": {"const": False}, "error": {"type": "string"}, "message": {"type": "string"},
+            "problems": {"type": "array", "items": _object(
+                {"field": {"type": "string"}, "message": {"type": "string"},
+                 "message_en": {"type": "string"}})},
+            "errors": {"type": "array", "items": _ref("Issue")}}, ["ok", "error", "message"]),
+    }
+
+
+def _upload_body(with_submit: bool) -> dict[str, Any]:
+    properties: dict[str, Any] = {
+        "file": {"type": "string", "contentMediaType": "application/octet-stream"},
+        "format": {"type": "string", "enum": list(FORMATS)}}
+    if with_submit:
+        properties["submit"] = {"type": "string", "enum": ["true", "false"]}
+    return {"required": True,
+            "content": {"multipart/form-data": {"schema": _object(properties, ["file"])}}}
+
+
+def openapi_document() -> dict[str, Any]:
+    """The whole OpenAPI 3.1 document, as a dict ready for JSON."""
+    query = [{"name": name, "in": "query", "required": False, "schema": schema}
+             for name, schema in (
+                 ("q", {"type": "string", "description": "tìm không dấu trong đề và phương án"}),
+                 ("module", {"type": "string"}), ("code", {"type": "string"}),
+                 ("status", {"type": "string", "enum": [s.value for s in ItemStatus]}),
+                 ("kind", {"type": "string", "enum": [k.value for k in ItemKind]}),
+                 ("author_id", {"type": "integer"}),
+                 ("limit", {"type": "integer", "minimum": 0, "maximum": 200, "default": 50}),
+                 ("offset", {"type": "integer", "minimum": 0, "default": 0}))]
+    readers = "teacher, reviewer, staff, admin"
+    paths: dict[str, Any] = {
+        "/items": {
+            "get": {"summary": "Tìm câu hỏi (phiên bản mới nhất của mỗi câu)",
+                    "description": f"Vai trò: {readers}.", "parameters": query,
+                    "responses": {"200": _ok("Kết quả", _object({
+                        "ok": {"const": True}, "total": {"type": "integer"},
+                        "limit": {"type": "integer"}, "offset": {"type": "integer"},
+                        "items": {"type": "array", "items": _ref("Version")}})),
+                        **_errors(400, 401, 403)}},
+            "post": {"summary": "Tạo câu hỏi mới (bản nháp)",
+                     "description": "Vai trò: teacher, staff, admin.", "parameters": [_CSRF],
+                     "requestBody": _json_body(_ref("NewItem")),
+                     "responses": {"201": _ok("Đã tạo", _object(
+                         {"ok": {"const": True}, "version": _ref("Version")})),
+                         **_errors(400, 401, 403, 409, 422)}}},
+        "/items/{item_id}": {
+            "get": {"summary": "Một câu hỏi: các phiên bản và lịch sử",
+                    "description": f"Vai trò: {readers}.",
+                    "parameters": [{"name": "item_id", "in": "path", "required": True,
+                                    "schema": {"type": "integer"}}],
+                    "responses": {"200": _ok("Câu hỏi", _object({
+                        "ok": {"const": True}, "item": {"type": "object"},
+                        "versions": {"type": "array", "items": _ref("Version")},
+                        "history": {"type": "array", "items": _ref("Event")}})),
+                        **_errors(401, 403, 404)}}},
+        "/versions/{version_id}": {
+            "put": {**_step("Sửa nội dung (bản nháp sửa tại chỗ; bản đã duyệt tạo phiên bản "
+                            "mới)", "teacher, staff, admin"),
+                    "requestBody": _json_body(_object({"content": _ref("Content")},
+                                                      ["content"]))}},
+        "/versions/{version_id}/submit": {
+            "post": _step("Gửi phản biện", "teacher, staff, admin")},
+        "/versions/{version_id}/approve": {
+            "post": _step("Duyệt (không được duyệt câu của chính mình)",
+                          "reviewer, staff, admin", _object({"comment": {"type": "string"}}))},
+        "/versions/{version_id}/return": {
+            "post": _step("Trả lại người soạn kèm lý do", "reviewer, staff, admin",
+                          _object({"comment": {"type": "string"}}, ["comment"]))},
+        "/versions/{version_id}/retire": {
+            "post": _step("Ngừng dùng câu hỏi", "reviewer, staff, admin",
+                          _object({"reason": {"type": "string"}}, ["reason"]))},
+        "/versions/{version_id}/comments": {
+            "post": _step("Thêm nhận xét", "reviewer, staff, admin",
+                          _object({"text": {"type": "string"}}, ["text"]), status="201")},
+        "/import/preview": {
+            "post": {"summary": "Xem trước một tệp nhập (không ghi gì)",
+                     "description": "Vai trò: teacher, staff, admin.", "parameters": [_CSRF],
+                     "requestBody": _upload_body(False),
+                     "responses": {"200": _ok("Kết quả xem trước", _ref("ImportPreview")),
+                                   **_errors(400, 401, 403)}}},
+        "/import": {
+            "post": {"summary": "Nhập tệp: tất cả hoặc không câu nào",
+                     "description": "Vai trò: teacher, staff, admin.", "parameters": [_CSRF],
+                     "requestBody": _upload_body(True),
+                     "responses": {"201": _ok("Đã nhập", _object(
+                         {"ok": {"const": True},
+                          "created": {"type": "array", "items": _ref("Version")}})),
+                         **_errors(400, 401, 403, 422)}}},
+        "/export": {
+            "get": {"summary": "Xuất câu hỏi ra tệp",
+                    "description": f"Vai trò: {readers}. Những gì định dạng không mang được "
+                                   "được báo trong header X-Not-Carried (JSON, tối đa 50 mục) "
+                                   "và X-Not-Carried-Count.",
+                    "parameters": [
+                        {"name": "format", "in": "query", "required": False,
+                         "schema": {"type": "string", "enum": list(FORMATS),
+                                    "default": "excel"}},
+                        {"name": "status", "in": "query", "required": False,
+                         "schema": {"type": "string", "default": "approved",
+                                    "enum": [*(s.value for s in ItemStatus), "all"]}},
+                        {"name": "module", "in": "query", "required": False,
+                         "schema": {"type": "string"}}],
+                    "responses": {"200": {
+                        "description": "Tệp tải về",
+                        "headers": {
+                            "X-Not-Carried-Count": {"schema": {"type": "integer"}},
+                            "X-Not-Carried": {"schema": {"type": "string"}},
+                            "X-Export-Items": {"schema": {"type": "integer"}}},
+                        "content": {"application/octet-stream": {
+                            "schema": {"type": "string",
+                                       "contentMediaType": "application/octet-stream"}}}},
+                        **_errors(400, 401, 403)}}},
+        "/coverage": {
+            "get": {"summary": "Số câu đã duyệt theo mã yêu cầu TT03",
+                    "description": f"Vai trò: {readers}.",
+                    "parameters": [{"name": "module", "in": "query", "required": False,
+                                    "schema": {"type": "string"}}],
+                    "responses": {"200": _ok("Độ phủ", _object({
+                        "ok": {"const": True},
+                        "rows": {"type": "array", "items": _ref("CoverageRow")}})),
+                        **_errors(401, 403)}}},
+        "/openapi.json": {
+            "get": {"summary": "Tài liệu OpenAPI này", "security": [],
+                    "responses": {"200": _ok("OpenAPI 3.1", {"type": "object"})}}},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Ngân hàng câu hỏi — exam-engine", "version": "1.0.0",
+                 "description": "API JSON cho người soạn và người phản biện câu hỏi. Trả về cả "
+                                "đáp án, nên chỉ tài khoản giáo viên, phản biện, cán bộ dùng "
+                                "được."},
+        "servers": [{"url": PREFIX}],
+        "components": {
+            "schemas": _schemas(),
+            "securitySchemes": {"session": {"type": "apiKey", "in": "cookie",
+                                            "name": "session"}}},
+        "security": [{"session": []}],
+        "paths": paths,
+    }

@@ -1,0 +1,133 @@
+"""Finding items in the bank and counting what it covers: read-only queries for the authoring
+pages and the item-bank API.
+
+Search is accent- and case-insensitive ("dinh dang" finds "định dạng") over a folded copy of
+stem and parts kept in ``ItemVersion.search_text`` (:func:`refresh_search_text`), so one plain
+``LIKE`` serves SQLite and PostgreSQL alike. Folding is for finding only, never for scoring
+(see :mod:`item_bank.text_normalise`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from .models import Item, ItemStatus, ItemVersion, RequirementCode
+from .sanitise import plain_text
+from .text_normalise import search_key
+
+_EDGE_PUNCTUATION = re.compile(r"^[^\w+#%]+|[^\w+#%]+$")
+
+__all__ = ["CoverageRow", "coverage", "latest_versions", "refresh_search_text", "search_items",
+           "search_text_of"]
+
+
+def search_text_of(content: Mapping[str, Any] | str) -> str:
+    """The folded text of a stored content document: stem, parts and targets, one line."""
+    if isinstance(content, str):
+        content = json.loads(content)
+    parts = [content.get("stem") or ""]
+    parts += [p.get("text") or "" for p in content.get("choices") or ()]
+    parts += [p.get("text") or "" for p in content.get("targets") or ()]
+    return search_key(" ".join(plain_text(part) for part in parts))
+
+
+def refresh_search_text(version: ItemVersion) -> None:
+    """Recompute ``version.search_text`` from its content. Setting ``content`` already does it
+    (a listener in :mod:`item_bank.models`); this is for content changed in place."""
+    version.search_text = search_text_of(version.content)
+
+
+def query_words(q: str | None) -> list[str]:
+    """The folded words of a search box, trimmed of surrounding punctuation ("dạng," -> "dang")
+    while keeping inner marks ("ctrl+c", "a1:a10")."""
+    words = (_EDGE_PUNCTUATION.sub("", word) for word in search_key(q or "").split())
+    return [word for word in words if word]
+
+
+def _latest_ids():
+    """Subquery: the id of the latest version of each item."""
+    newest = (select(ItemVersion.item_id, func.max(ItemVersion.version).label("version"))
+              .group_by(ItemVersion.item_id).subquery())
+    return (select(ItemVersion.id)
+            .join(newest, (ItemVersion.item_id == newest.c.item_id)
+                  & (ItemVersion.version == newest.c.version)))
+
+
+def search_items(db: Session, *, q: str | None = None, module: str | None = None,
+                 code: str | None = None, status: ItemStatus | str | None = None,
+                 kind: str | None = None, author_id: int | None = None, limit: int = 50,
+                 offset: int = 0) -> tuple[list[ItemVersion], int]:
+    """The latest version of each matching item, newest items first, and the total count.
+
+    ``code`` matches the code and its sub-codes ("IU04.5" finds "IU04.5.2"); ``q`` matches
+    every word, accent- and case-insensitively, in stem and parts.
+    """
+    query = (select(ItemVersion).join(Item, Item.id == ItemVersion.item_id)
+             .where(ItemVersion.id.in_(_latest_ids())))
+    if module:
+        query = query.where(Item.module == module)
+    if code:
+        query = query.where((Item.code == code) | Item.code.startswith(f"{code}.",
+                                                                      autoescape=True))
+    if status:
+        query = query.where(ItemVersion.status == ItemStatus(status))
+    if kind:
+        query = query.where(ItemVersion.kind == kind)
+    if author_id is not None:
+        query = query.where(Item.author_id == author_id)
+    for word in query_words(q):
+        query = query.where(ItemVersion.search_text.contains(word, autoescape=True))
+    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.scalars(query.options(joinedload(ItemVersion.item)).order_by(Item.id.desc()).limit(max(0, limit))
+                      .offset(max(0, offset)))
+    return list(rows), total
+
+
+def latest_versions(db: Session, *, status: ItemStatus | str | None = None,
+                    module: str | None = None) -> list[ItemVersion]:
+    """Every item's latest version (optionally of one status / module), in item order."""
+    query = (select(ItemVersion).join(Item, Item.id == ItemVersion.item_id)
+             .where(ItemVersion.id.in_(_latest_ids())))
+    if status:
+        query = query.where(ItemVersion.status == ItemStatus(status))
+    if module:
+        query = query.where(Item.module == module)
+    return list(db.scalars(query.options(joinedload(ItemVersion.item)).order_by(Item.id)))
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    code: str
+    name: str
+    module: str
+    approved: int  # items with an approved version at this code or below it
+    needed: int | None  # how many the blueprint asks for, when it says
+
+
+def coverage(db: Session, *, modules: Sequence[str] | None = None,
+             needs: Mapping[str, int] | None = None) -> list[CoverageRow]:
+    """Approved items per requirement code; a code counts its sub-codes' items too."""
+    per_code = Counter(dict(db.execute(
+        select(Item.code, func.count(func.distinct(Item.id)))
+        .join(ItemVersion, ItemVersion.item_id == Item.id)
+        .where(ItemVersion.status == ItemStatus.APPROVED).group_by(Item.code)).all()))
+    query = select(RequirementCode).order_by(RequirementCode.code)
+    if modules:
+        query = query.where(RequirementCode.module.in_(list(modules)))
+    needs = needs or {}
+    rows = []
+    for requirement in db.scalars(query):
+        prefix = f"{requirement.code}."
+        approved = sum(n for code, n in per_code.items()
+                       if code == requirement.code or code.startswith(prefix))
+        rows.append(CoverageRow(requirement.code, requirement.name, requirement.module, approved,
+                                needs.get(requirement.code)))
+    return rows

@@ -1,0 +1,375 @@
+"""Teachers and reviewers: the item bank — search, item page with review actions, import, coverage.
+
+Thin over ``item_bank.workflow``, ``item_bank.importing`` and ``item_bank.queries``: parse the
+form, call one service, commit once, render. A ``WorkflowError`` is shown on the page it came
+from (status 422) with the service's Vietnamese message.
+
+Import keeps the uploaded bytes between preview and confirm in the app cache (Redis when
+configured, else in-process), under a random token held in the user's session, for an hour:
+the teacher confirms without uploading again, and any host behind the load balancer can
+commit the import (with the in-process twin, a single host is assumed).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import secrets
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from markupsafe import Markup, escape
+from sqlalchemy import select
+
+from exam_engine.accounts import Role, User
+from exam_engine.exams.models import ExamSession
+from exam_engine.i18n import localized
+from exam_engine.web.context import cache, current_user, db, roles_required
+
+from . import workflow
+from .content import ItemKind, content_from_json
+from .models import Item, ItemStatus, ItemVersion
+from .types import item_type
+from .types.cloze import GAP_MARKER
+
+teacher_bp = Blueprint("bank", __name__, url_prefix="/ngan-hang", template_folder="templates")
+
+BANK_ROLES = (Role.TEACHER, Role.REVIEWER, Role.STAFF)
+REVIEW_ROLES = (Role.REVIEWER, Role.ADMIN)
+MODULES = tuple(f"IU{n:02d}" for n in range(1, 16))
+PAGE_SIZE = 25
+IMPORT_TTL_SECONDS = 3600
+STATUS_VI = {"draft": "Nháp", "in_review": "Đang phản biện", "approved": "Đã duyệt",
+             "retired": "Ngừng dùng"}
+KIND_VI = {"single": "Một đáp án", "multiple": "Nhiều đáp án", "true_false4": "Đúng/Sai 4 ý",
+           "matching": "Ghép nối", "ordering": "Sắp xếp", "short_answer": "Trả lời ngắn",
+           "numeric": "Điền số", "cloze": "Điền khuyết"}
+ACTION_VI = {"created": "Tạo", "edited": "Sửa", "new_version": "Phiên bản mới",
+             "submitted": "Gửi phản biện", "approved": "Duyệt", "returned": "Trả lại",
+             "retired": "Ngừng dùng", "commented": "Nhận xét", "imported": "Nhập từ tệp"}
+
+
+@teacher_bp.app_context_processor
+def _labels() -> dict[str, Any]:
+    return {"bank_status_vi": STATUS_VI, "bank_kind_vi": KIND_VI, "bank_action_vi": ACTION_VI}
+
+
+def _user() -> User:
+    return current_user()  # type: ignore[return-value]  # roles_required ran first
+
+
+def _version_or_404(item_id: int, version_no: int | None = None) -> ItemVersion:
+    item = db().get(Item, item_id)
+    if item is None or not item.versions:
+        abort(404)
+    if version_no is None:
+        return item.versions[-1]
+    for version in item.versions:
+        if version.version == version_no:
+            return version
+    abort(404)
+
+
+# -- list and search ---------------------------------------------------------------------------
+
+def _search_args() -> dict[str, Any]:
+    args = request.args
+    status = args.get("status", "")
+    return {"q": args.get("q", "").strip() or None,
+            "module": args.get("module", "") if args.get("module", "") in MODULES else None,
+            "code": args.get("code", "").strip() or None,
+            "status": status if status in STATUS_VI else None,
+            "kind": args.get("kind", "") if args.get("kind", "") in KIND_VI else None,
+            "author_id": _user().id if args.get("mine") else None}
+
+
+@teacher_bp.get("/")
+@roles_required(*BANK_ROLES)
+def index():
+    from .queries import search_items
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page = 1
+    filters = _search_args()
+    versions, total = search_items(db(), **filters, limit=PAGE_SIZE,
+                                   offset=(page - 1) * PAGE_SIZE)
+    author_ids = {v.item.author_id for v in versions} - {None}
+    authors = ({u.id: u for u in db().scalars(select(User).where(User.id.in_(author_ids)))}
+               if author_ids else {})
+    pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
+    query = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("bank/list.html", versions=versions, total=total, page=page,
+                           pages=pages, query=query, authors=authors, modules=MODULES,
+                           user=_user(), short=_short_stem)
+
+
+def _short_stem(version: ItemVersion, length: int = 90) -> str:
+    text = re.sub(r"<[^>]+>", " ", version.content.get("stem", ""))
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def _back() -> str:
+    """The list page the form came from (same host only), else the whole list."""
+    referrer = request.referrer or ""
+    if referrer.startswith(request.host_url.rstrip("/") + url_for("bank.index")):
+        return referrer
+    return url_for("bank.index")
+
+
+@teacher_bp.post("/gui-phan-bien")
+@roles_required(*BANK_ROLES)
+def submit_many():
+    """Bulk "Gửi phản biện": all the ticked drafts, or none (the first refusal is shown)."""
+    ids = [int(v) for v in request.form.getlist("version_id") if v.isdigit()]
+    versions = [db().get(ItemVersion, v) for v in ids]
+    if not ids or any(v is None for v in versions):
+        flash(localized("Chưa chọn câu hỏi nào.", "No item selected."))
+        return redirect(_back())
+    if not all(_may_submit(v, _user()) for v in versions):
+        abort(403)
+    try:
+        for version in versions:
+            workflow.submit_for_review(db(), version, actor_id=_user().id)
+    except workflow.WorkflowError as error:
+        db().rollback()
+        flash(localized(error.message_vi, error.message_en))
+        return redirect(_back())
+    db().commit()
+    flash(localized(f"Đã gửi phản biện {len(versions)} câu hỏi.",
+                    f"{len(versions)} items sent for review."))
+    return redirect(_back())
+
+
+def _may_submit(version: ItemVersion, user: User) -> bool:
+    """Only the author (of the item or of this version) sends it for review; admins may too."""
+    return user.role is Role.ADMIN or user.id in (version.author_id, version.item.author_id)
+
+
+# -- one item ---------------------------------------------------------------------------------
+
+def _preview_html(kind: str, view: dict[str, Any]) -> Markup:
+    """A cloze stem with its gaps as read-only inputs in place; other stems as they are."""
+    stem = view["stem"]
+    if kind != ItemKind.CLOZE:
+        return Markup(stem)  # sanitised HTML (workflow.clean_content)
+    gaps = {gap["id"]: gap for gap in view.get("gaps", [])}
+
+    def gap_html(match: re.Match[str]) -> str:
+        gap = gaps.get(match.group(1))
+        if gap is None:
+            return str(escape(match.group(0)))
+        if gap["input"] == "select":
+            options = "".join(f"<option>{escape(o['text'])}</option>" for o in gap["options"])
+            return (f'<select disabled class="gap" data-gap="{escape(gap["id"])}">'
+                    f"<option>…</option>{options}</select>")
+        return f'<input disabled class="gap" size="12" data-gap="{escape(gap["id"])}">'
+
+    return Markup(GAP_MARKER.sub(gap_html, stem))
+
+
+def _icc_svg(version: ItemVersion) -> Markup | None:
+    if version.irt_a is None or version.irt_b is None:
+        return None
+    from item_bank.irt.models import ItemParameters
+    from item_bank.irt.plots import figure_to_bytes, plot_item_characteristic_curves
+    c = version.irt_c or 0.0
+    # slope–intercept form: d = −a·b
+    params = ItemParameters("3PL" if c else "2PL", [version.irt_a],
+                            [-version.irt_a * version.irt_b], [c])
+    fig = plot_item_characteristic_curves(params, item_names=[version.item.key],
+                                          figsize=(5.0, 3.0))
+    svg = figure_to_bytes(fig, "svg").decode("utf-8")
+    return Markup(svg[svg.find("<svg"):])
+
+
+def _item_page(version: ItemVersion, *, error: str | None = None, status: int = 200):
+    user = _user()
+    item = version.item
+    latest = item.versions[-1]
+    content = content_from_json(version.content)
+    kind_type = item_type(version.kind)
+    view = kind_type.candidate_view(content, rng=None)["view"]
+    events = workflow.history(db(), item.id)
+    actor_ids = {e.actor_id for e in events} | {item.author_id}
+    people = {u.id: u for u in db().scalars(select(User).where(User.id.in_(actor_ids - {None})))}
+    is_author = _may_submit(version, user) and user.role is not Role.ADMIN
+    reviewer = user.role in REVIEW_ROLES
+    is_latest = version.id == latest.id
+    actions = {
+        "submit": is_latest and version.status is ItemStatus.DRAFT and _may_submit(version, user),
+        "review": is_latest and version.status is ItemStatus.IN_REVIEW and reviewer,
+        "retire": version.status is ItemStatus.APPROVED
+        and user.role in (Role.REVIEWER, Role.STAFF, Role.ADMIN),
+    }
+    return render_template(
+        "bank/item.html", item=item, version=version, view=view,
+        stem_html=_preview_html(version.kind, view), key_text=kind_type.describe_key(content),
+        events=events, people=people, actions=actions, error=error, is_author=is_author,
+        icc_svg=_icc_svg(version), feedback=content.feedback), status
+
+
+@teacher_bp.get("/cau-hoi/<int:item_id>")
+@roles_required(*BANK_ROLES)
+def item_page(item_id: int):
+    version_no = request.args.get("v", type=int)
+    return _item_page(_version_or_404(item_id, version_no))
+
+
+@teacher_bp.post("/cau-hoi/<int:item_id>/<action>")
+@roles_required(*BANK_ROLES)
+def item_action(item_id: int, action: str):
+    version = _version_or_404(item_id, request.form.get("version", type=int))
+    user = _user()
+    comment = request.form.get("comment", "")
+    try:
+        if action == "gui-phan-bien":
+            if not _may_submit(version, user):
+                abort(403)
+            workflow.submit_for_review(db(), version, actor_id=user.id)
+            done = localized("Đã gửi phản biện.", "Sent for review.")
+        elif action == "duyet":
+            if user.role not in REVIEW_ROLES:
+                abort(403)
+            workflow.approve(db(), version, reviewer_id=user.id, comment=comment.strip() or None)
+            done = localized("Đã duyệt câu hỏi.", "Item approved.")
+        elif action == "tra-lai":
+            if user.role not in REVIEW_ROLES:
+                abort(403)
+            workflow.return_to_author(db(), version, reviewer_id=user.id, comment=comment)
+            done = localized("Đã trả lại cho tác giả.", "Returned to the author.")
+        elif action == "ngung-dung":
+            if user.role not in (Role.REVIEWER, Role.STAFF, Role.ADMIN):
+                abort(403)
+            workflow.retire(db(), version, actor_id=user.id, reason=comment.strip())
+            done = localized("Đã ngừng dùng câu hỏi.", "Item retired.")
+        elif action == "nhan-xet":
+            workflow.add_comment(db(), version, actor_id=user.id, text=comment)
+            done = localized("Đã thêm nhận xét.", "Comment added.")
+        else:
+            abort(404)
+    except workflow.WorkflowError as error:
+        db().rollback()
+        version = _version_or_404(item_id, request.form.get("version", type=int))
+        return _item_page(version, error=localized(error.message_vi, error.message_en),
+                          status=422)
+    db().commit()
+    flash(done)
+    return redirect(url_for("bank.item_page", item_id=item_id, v=version.version))
+
+
+# -- import -----------------------------------------------------------------------------------
+
+@teacher_bp.get("/mau-excel.xlsx")
+@roles_required(*BANK_ROLES)
+def excel_template():
+    from .formats.excel_template import build_template
+    return Response(build_template(), headers={
+        "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "Content-Disposition": 'attachment; filename="mau-nhap-cau-hoi.xlsx"'})
+
+
+def _cache_key(token: str) -> str:
+    return f"bank-import:{token}"
+
+
+def _pending_upload() -> tuple[bytes, str] | None:
+    token = session.get("bank_import")
+    if not token or request.form.get("token") != token:
+        return None
+    stored = cache().get_json(_cache_key(token))
+    if not stored:
+        return None
+    return base64.b64decode(stored["data"]), stored["filename"]
+
+
+@teacher_bp.route("/nhap", methods=["GET", "POST"])
+@roles_required(Role.TEACHER, Role.REVIEWER, Role.STAFF)
+def import_upload():
+    """GET: the upload form. POST: preview the file (nothing written) and keep it for confirm."""
+    if request.method == "GET":
+        return render_template("bank/import.html", preview=None)
+    from .importing import preview_import
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return render_template("bank/import.html", preview=None, error=localized(
+            "Hãy chọn một tệp để nhập.", "Choose a file to import.")), 422
+    data = upload.read()
+    preview = preview_import(db(), data, upload.filename)
+    token = secrets.token_urlsafe(16)
+    old = session.get("bank_import")
+    if old:
+        cache().delete(_cache_key(old))
+    cache().set_json(_cache_key(token), {"data": base64.b64encode(data).decode("ascii"),
+                                         "filename": upload.filename}, IMPORT_TTL_SECONDS)
+    session["bank_import"] = token
+    return render_template("bank/import.html", preview=preview, token=token,
+                           short=_short_record), (200 if preview.ok else 422)
+
+
+def _short_record(record: Any, length: int = 90) -> str:
+    text = " ".join(re.sub(r"<[^>]+>", " ", record.content.stem).split())
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+@teacher_bp.post("/nhap/xac-nhan")
+@roles_required(Role.TEACHER, Role.REVIEWER, Role.STAFF)
+def import_confirm():
+    from .importing import ImportRefused, commit_import
+    pending = _pending_upload()
+    if pending is None:
+        return render_template("bank/import.html", preview=None, error=localized(
+            "Tệp đã tải lên không còn (quá một giờ hoặc đã nhập): hãy tải lên lại.",
+            "The uploaded file has expired or was already imported; upload it again.")), 422
+    data, filename = pending
+    try:
+        versions = commit_import(db(), data, filename, author_id=_user().id,
+                                 submit=bool(request.form.get("submit")))
+    except ImportRefused as refused:
+        db().rollback()
+        return render_template("bank/import.html", preview=None, errors=refused.errors,
+                               error=localized("Không nhập câu nào: tệp còn lỗi.",
+                                               "Nothing imported: the file has errors.")), 422
+    db().commit()
+    token = session.pop("bank_import")
+    cache().delete(_cache_key(token))
+    flash(localized(f"Đã nhập {len(versions)} câu hỏi.", f"{len(versions)} items imported."))
+    status = "in_review" if request.form.get("submit") else "draft"
+    return redirect(url_for("bank.index", mine=1, status=status))
+
+
+# -- coverage ---------------------------------------------------------------------------------
+
+@teacher_bp.get("/do-phu")
+@roles_required(*BANK_ROLES)
+def coverage_page():
+    from .queries import coverage
+    sessions = db().scalars(select(ExamSession).order_by(ExamSession.exam_date.desc(),
+                                                         ExamSession.id.desc())).all()
+    chosen = request.args.get("session_id", type=int)
+    needs: dict[str, int] = {}
+    if chosen:
+        exam = db().get(ExamSession, chosen)
+        if exam is None:
+            abort(404)
+        needs = {m: int(n) for m, n in exam.items_per_module.items()}
+    else:
+        for module in MODULES:
+            raw = request.args.get(f"n_{module}", "").strip()
+            if raw.isdigit() and int(raw) > 0:
+                needs[module] = int(raw)
+    modules = [m for m in MODULES if request.args.get("module") in (None, "", m)]
+    rows = coverage(db(), modules=modules, needs=needs or None)
+    return render_template("bank/coverage.html", rows=rows, sessions=sessions, chosen=chosen,
+                           needs=needs, modules=MODULES)
