@@ -230,3 +230,32 @@ def make_user(db: Session) -> Callable[..., Any]:
         return user
 
     return make
+
+
+@pytest.fixture
+def tt03(db: Session) -> None:
+    """A few TT03 requirement codes (modules, areas, sub-areas) for item-bank tests."""
+    from item_bank.models import RequirementCode
+    for module in ("IU03", "IU04", "IU06"):
+        db.add(RequirementCode(code=module, module=module, name=f"Mô-đun {module}"))
+    db.flush()
+    for code, parent in (("IU03.4", "IU03"), ("IU03.4.1", "IU03.4"), ("IU04.5", "IU04"),
+                         ("IU04.5.2", "IU04.5"), ("IU06.4", "IU06"), ("IU06.4.1", "IU06.4")):
+        db.add(RequirementCode(code=code, parent_code=parent, module=parent[:4],
+                               name=f"Yêu cầu {code}"))
+    db.commit()
+
+
+def csrf_token_of(html: str) -> str:
+    import re
+    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+
+
+def login(client, username: str, password: str = "mật-khẩu-123") -> str:
+    """Log a user in through the form; returns the new session's CSRF token."""
+    token = csrf_token_of(client.get("/dang-nhap").get_data(as_text=True))
+    response = client.post("/dang-nhap", data={"username": username, "password": password,
+                                               "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    # A new session after login (no fixation): take a fresh token from any page.
+    return csrf_token_of(client.get("/dang-nhap").get_data(as_text=True))

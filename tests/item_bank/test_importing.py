@@ -13,20 +13,7 @@ from item_bank.content import ItemContent, ItemKind, ItemRecord, Part
 from item_bank.formats import write
 from item_bank.formats.excel_template import build_template, example_records
 from item_bank.importing import ImportRefused, commit_import, preview_import
-from item_bank.models import Item, ItemEvent, ItemStatus, ItemVersion, RequirementCode
-
-
-@pytest.fixture
-def tt03(db):
-    """The requirement codes the template's examples use."""
-    for module in ("IU03", "IU04", "IU06"):
-        db.add(RequirementCode(code=module, module=module, name=f"Mô-đun {module}"))
-    db.flush()
-    for code, parent in (("IU03.4", "IU03"), ("IU03.4.1", "IU03.4"), ("IU04.5", "IU04"),
-                         ("IU04.5.2", "IU04.5"), ("IU06.4", "IU06"), ("IU06.4.1", "IU06.4")):
-        db.add(RequirementCode(code=code, parent_code=parent, module=parent[:4],
-                               name=f"Yêu cầu {code}"))
-    db.commit()
+from item_bank.models import Item, ItemEvent, ItemStatus, ItemVersion
 
 
 def excel(records) -> bytes:

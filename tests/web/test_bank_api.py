@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from exam_engine.accounts import Role
 from item_bank.content import content_to_json
 from item_bank.formats.excel_template import build_template, example_records
-from item_bank.models import Item, RequirementCode
+from item_bank.models import Item
+from tests.conftest import login
 
 API = "/api/ngan-hang"
 NEW_ITEM = {"module": "IU04", "code": "IU04.5.2", "content": {
@@ -22,27 +23,8 @@ NEW_ITEM = {"module": "IU04", "code": "IU04.5.2", "content": {
     "key": {"correct": "A"}}}
 
 
-def login(client, username: str) -> str:
-    page = client.get("/dang-nhap").get_data(as_text=True)
-    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
-    response = client.post("/dang-nhap", data={"username": username, "password": "mật-khẩu-123",
-                                               "csrf_token": token})
-    assert response.status_code == 302
-    # A new session after login (no fixation): take a fresh token from any page.
-    page = client.get("/dang-nhap").get_data(as_text=True)
-    return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
 
 
-@pytest.fixture
-def tt03(db):
-    for module in ("IU03", "IU04", "IU06"):
-        db.add(RequirementCode(code=module, module=module, name=f"Mô-đun {module}"))
-    db.flush()
-    for code, parent in (("IU03.4", "IU03"), ("IU03.4.1", "IU03.4"), ("IU04.5", "IU04"),
-                         ("IU04.5.2", "IU04.5"), ("IU06.4", "IU06"), ("IU06.4.1", "IU06.4")):
-        db.add(RequirementCode(code=code, parent_code=parent, module=parent[:4],
-                               name=f"Yêu cầu {code}"))
-    db.commit()
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from item_bank.queries import refresh_search_text
 from item_bank.seed import load_requirements
 from item_bank.seeding import seed_requirements
 from item_bank.types import item_type
-from tests.web.test_staff_pages import login  # its token page answers 403 here, still with a token
+from tests.conftest import login
 
 
 @pytest.fixture

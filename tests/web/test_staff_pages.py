@@ -8,18 +8,7 @@ from sqlalchemy import func, select
 
 from exam_engine.accounts import Role
 from exam_engine.exams.models import ExamSession
-
-
-def login(client, username: str) -> str:
-    page = client.get("/dang-nhap").get_data(as_text=True)
-    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
-    response = client.post("/dang-nhap", data={"username": username, "password": "mật-khẩu-123",
-                                               "csrf_token": token})
-    assert response.status_code == 302
-    # Logging in starts a new session (no fixation), so forms need a fresh token.
-    page = client.get("/can-bo/ca-thi").get_data(as_text=True)
-    return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
-
+from tests.conftest import login
 
 FORM = {"title": "Kỳ thi tháng 12", "exam_date": "2026-12-05", "room": "Phòng máy 2",
         "exam_council": "Hội đồng thi Sở GD&ĐT Bắc Ninh", "duration_minutes": "35",
