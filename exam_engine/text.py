@@ -10,8 +10,3 @@ def nfc(value: str) -> str:
     from some Vietnamese keyboards must compare equal to precomposed ones)."""
     return unicodedata.normalize("NFC", value).strip()
 
-
-def fold_accents(value: str) -> str:
-    """Lower-case without diacritics, for accent-insensitive search: "Định dạng" -> "dinh dang"."""
-    decomposed = unicodedata.normalize("NFD", value.replace("đ", "d").replace("Đ", "D"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()

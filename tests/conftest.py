@@ -36,9 +36,11 @@ def require_service(available: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
-def require_tool(name: str) -> str:
+def require_tool(name: str, package: str | None = None) -> str:
+    """Path of an external tool; skip when absent, fail when CI=true."""
     path = shutil.which(name)
-    require_service(path is not None, f"the tool {name!r} is not installed")
+    hint = f" (apt-get install {package})" if package else ""
+    require_service(path is not None, f"the tool {name!r} is not installed{hint}")
     return path  # type: ignore[return-value]
 
 

@@ -62,7 +62,13 @@ def start_attempt(db: Session, attempt_id: int, now: datetime) -> Attempt:
         attempt.deadline = now + timedelta(minutes=duration, seconds=attempt.extra_seconds)
         transition(db, attempt, AttemptStatus.IN_PROGRESS, actor="candidate", at=now)
         db.flush()
-    elif attempt.status is AttemptStatus.IN_PROGRESS and attempt.deadline <= now:
+    return close_if_expired(db, attempt, now)
+
+
+def close_if_expired(db: Session, attempt: Attempt, now: datetime) -> Attempt:
+    """Submit the attempt if its deadline has passed: whoever looks first (the page, the API,
+    the sweeper) closes it, so a candidate never sees an exam the server considers over."""
+    if attempt.status is AttemptStatus.IN_PROGRESS and attempt.deadline <= now:
         submit_attempt(db, attempt.id, actor="server:deadline", now=now)
     return attempt
 

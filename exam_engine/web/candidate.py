@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import (
     Blueprint,
     current_app,
@@ -17,7 +19,7 @@ from sqlalchemy import select
 from exam_engine.db import utcnow
 from exam_engine.exams import delivery, saving
 from exam_engine.exams.errors import InvalidAnswer
-from exam_engine.exams.models import Result
+from exam_engine.exams.models import Attempt, Result
 from exam_engine.exams.states import AttemptStatus
 
 from .context import cache, candidate_required, db
@@ -29,14 +31,20 @@ def _attempt_id() -> int:
     return int(session["attempt_id"])
 
 
+def _current_attempt(now: datetime) -> Attempt:
+    """This candidate's attempt, closed first if its deadline has passed (a write, so the
+    request takes the writing session)."""
+    unit = db(writes=True)
+    attempt = delivery.close_if_expired(unit, delivery.get_attempt(unit, _attempt_id()), now)
+    unit.commit()
+    return attempt
+
+
 @candidate_bp.get("/")
 @candidate_required
 def exam():
     now = utcnow()
-    attempt = delivery.get_attempt(db(writes=True), _attempt_id())  # may close it at the deadline
-    if attempt.status is AttemptStatus.IN_PROGRESS and attempt.deadline <= now:
-        delivery.start_attempt(db(), attempt.id, now)  # closes it at the deadline
-        db().commit()
+    attempt = _current_attempt(now)
     if attempt.status is AttemptStatus.SUBMITTED:
         return redirect(url_for("candidate.result"))
     session_ = attempt.candidate.session
@@ -57,10 +65,7 @@ def start():
 @candidate_required
 def paper():
     now = utcnow()
-    attempt = delivery.get_attempt(db(writes=True), _attempt_id())  # may close it at the deadline
-    if attempt.status is AttemptStatus.IN_PROGRESS and attempt.deadline <= now:
-        delivery.start_attempt(db(), attempt.id, now)
-        db().commit()
+    attempt = _current_attempt(now)
     response = jsonify(delivery.paper(db(), attempt, now))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -8,8 +8,6 @@ a missing tool is a failure: CI must never go green by skipping.
 from __future__ import annotations
 
 import io
-import os
-import shutil
 import subprocess
 from collections.abc import Callable
 from datetime import date
@@ -20,6 +18,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from certs.document import CertificateData
+from tests import conftest as suite
 
 APT_PACKAGE = {
     "pdffonts": "poppler-utils",
@@ -32,14 +31,7 @@ APT_PACKAGE = {
 
 
 def _require_tool(name: str) -> str:
-    """Path of an external tool; skip the test if absent, or fail when CI=true."""
-    path = shutil.which(name)
-    if path is None:
-        reason = f"{name} not found on PATH (apt-get install {APT_PACKAGE.get(name, name)})"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true and {reason}")
-        pytest.skip(reason)
-    return path
+    return suite.require_tool(name, APT_PACKAGE.get(name, name))
 
 
 def _run_tool(name: str, *args: str | Path) -> str:
