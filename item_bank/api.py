@@ -24,15 +24,15 @@ from exam_engine.web.context import current_user, db
 
 from . import workflow
 from .content import ItemRecord, content_from_json
-from .formats import FORMATS, FormatIssue, write
+from .exporting import export_versions
+from .formats import FORMATS, FormatIssue
 from .importing import (
     ImportPreview,
     commit_import,
     next_item_key,
     preview_import,
-    record_problems,
 )
-from .models import Item, ItemEvent, ItemStatus, ItemVersion, RequirementCode
+from .models import Item, ItemEvent, ItemStatus, ItemVersion
 from .queries import coverage as coverage_rows
 from .queries import latest_versions, refresh_search_text, search_items
 
@@ -100,7 +100,9 @@ def _roles(*roles: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 def version_json(version: ItemVersion) -> dict[str, Any]:
     item = version.item
     return {"id": version.id, "item_id": version.item_id, "key": item.key,
-            "module": item.module, "code": item.code, "version": version.version,
+            "module": item.module, "code": item.code, "subject": item.subject,
+            "grade": item.grade, "ic3_domain": item.ic3_domain, "difficulty": item.difficulty,
+            "title": item.title, "tags": list(item.tags), "version": version.version,
             "kind": version.kind, "status": version.status.value, "content": version.content,
             "author_id": version.author_id, "created_at": version.created_at.isoformat(),
             "irt": {"a": version.irt_a, "b": version.irt_b, "c": version.irt_c,
@@ -242,15 +244,13 @@ def export():
         versions = list(db().scalars(query))
     else:
         _abort(400, "BadRequest", f"Trạng thái “{status}” không hợp lệ.")
-    records = [ItemRecord(content=v.content_model, external_id=v.item.key, module=v.item.module,
-                          code=v.item.code) for v in versions]
-    result = write(fmt, records)
+    result = export_versions(db(), fmt, versions)
     response = Response(result.data, mimetype="application/octet-stream")
     response.headers["Content-Disposition"] = (
         f"attachment; filename*=UTF-8''{quote(result.filename)}")
     # What the format could not carry, so nothing is lost silently: a count, and the issues
     # as ASCII-escaped JSON (headers are Latin-1), at most 50 of them.
-    response.headers["X-Export-Items"] = str(len(records))
+    response.headers["X-Export-Items"] = str(len(versions))
     response.headers["X-Not-Carried-Count"] = str(len(result.not_carried))
     response.headers["X-Not-Carried"] = json.dumps(
         [issue_json(i) for i in result.not_carried[:50]], ensure_ascii=True)
@@ -265,15 +265,7 @@ def export():
 def create_item():
     data = _body()
     content = _content(data.get("content", data))
-    record = ItemRecord(content=content, external_id=data.get("key"),
-                        module=data.get("module"), code=data.get("code"))
-    codes = {c.code: c for c in db().scalars(select(RequirementCode))}
-    problems = [{"field": f, "message": vi, "message_en": en}
-                for f, vi, en in record_problems(record, codes)
-                if f in ("module", "code")]  # the content is checked by the workflow
-    if problems:
-        return _fail(422, "InvalidItem", "; ".join(f"{p['field']}: {p['message']}"
-                                                  for p in problems), problems=problems)
+    record = record_with_classification(content, data)
     key = data.get("key")
     if key is not None and db().scalar(select(Item.id).where(Item.key == key)) is not None:
         return _fail(409, "KeyTaken", f"Mã câu “{key}” đã có trong ngân hàng.")
@@ -282,6 +274,36 @@ def create_item():
     refresh_search_text(version)
     db().commit()
     return _json({"ok": True, "version": version_json(version)}, 201)
+
+
+def record_with_classification(content: Any, data: dict[str, Any]) -> ItemRecord:
+    """An ItemRecord from the API's JSON: content plus where the item is filed."""
+    tags = data.get("tags") or []
+    grade = data.get("grade")
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        _abort(422, "InvalidItem", "tags: phải là một danh sách chuỗi ký tự.")
+    if grade is not None and (isinstance(grade, bool) or not isinstance(grade, int)):
+        _abort(422, "InvalidItem", "grade: lớp phải là một số nguyên 1–12.")
+    fields = {name: data.get(name) for name in ("module", "code", "subject", "ic3_domain",
+                                                "difficulty", "title")}
+    for name, value in fields.items():
+        if value is not None and not isinstance(value, str):
+            _abort(422, "InvalidItem", f"{name}: phải là một chuỗi ký tự.")
+    return ItemRecord(content=content, external_id=data.get("key"), grade=grade,
+                      tags=tuple(tags), **fields)
+
+
+@bank_api_bp.put("/items/<int:item_id>/classification")
+@_roles(*AUTHORS, *REVIEWERS)
+def reclassify(item_id: int):
+    item = db().get(Item, item_id)
+    if item is None or not item.versions:
+        _abort(404, "NotFound", "Không có câu hỏi này.")
+    record = record_with_classification(item.versions[-1].content_model, _body())
+    workflow.reclassify(db(), item, workflow.Classification.of_record(record),
+                        actor_id=_actor_id())
+    db().commit()
+    return _json({"ok": True, "version": version_json(item.versions[-1])})
 
 
 @bank_api_bp.put("/versions/<int:version_id>")

@@ -72,6 +72,7 @@ class ItemRecord:
     subject: str | None = None  # general subjects: "Toán", "Tin học" …
     grade: int | None = None
     tags: tuple[str, ...] = ()
+    ic3_domain: str | None = None  # IC3 GS6 domain code (item_bank.taxonomy), e.g. "TB"
     difficulty: str | None = None  # easy / medium / hard, as authors estimate it
     media: Mapping[str, bytes] = field(default_factory=dict)  # file name -> bytes (images)
 

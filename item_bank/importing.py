@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import re
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
@@ -21,10 +22,13 @@ from sqlalchemy.orm import Session
 from .content import ItemRecord
 from .duplicates import find_duplicates
 from .formats import FormatErrors, FormatIssue, detect, read
+from .media import find_media, image_problems, image_resolver, referenced_images
 from .models import Item, ItemStatus, ItemVersion, RequirementCode
 from .queries import latest_versions, refresh_search_text
+from .sanitise import is_media_url
+from .taxonomy import classification_problems
 from .types import item_type
-from .workflow import create_item, submit_for_review
+from .workflow import Classification, create_item, submit_for_review
 
 __all__ = ["ImportPreview", "ImportRefused", "ImportRow", "commit_import", "next_item_key",
            "preview_import", "record_problems"]
@@ -89,26 +93,26 @@ def _locations(fmt: str, data: bytes, count: int) -> list[str]:
     return [f"câu {i + 1}" for i in range(count)]
 
 
-def record_problems(record: ItemRecord, codes: dict[str, RequirementCode]
+def record_problems(record: ItemRecord, codes: Mapping[str, RequirementCode]
                     ) -> list[tuple[str, str, str]]:
-    """(field, Vietnamese, English) problems of one record; ``codes`` is the TT03 tree."""
+    """(field, Vietnamese, English) problems of one record: its item type's rules, where it is
+    filed (``codes`` is the TT03 tree), and its images (each one named and an image we keep)."""
     problems = [(p.field, p.message_vi, p.message_en)
                 for p in item_type(record.content.kind).validate(record.content)]
-    module, code = record.module, record.code
-    if not module:
-        problems.append(("module", "Thiếu mô-đun (ví dụ IU04).", "The module is missing."))
-    elif module not in codes or codes[module].code != codes[module].module:
-        problems.append(("module", f"Mô-đun “{module}” không có trong khung TT03.",
-                         f"Unknown module “{module}”."))
-    if not code:
-        problems.append(("code", "Thiếu mã yêu cầu (ví dụ IU04.5.2).",
-                         "The requirement code is missing."))
-    elif code not in codes:
-        problems.append(("code", f"Mã yêu cầu “{code}” không có trong khung TT03.",
-                         f"Unknown requirement code “{code}”."))
-    elif module and codes[code].module != module:
-        problems.append(("code", f"Mã yêu cầu “{code}” không thuộc mô-đun “{module}”.",
-                         f"Requirement code “{code}” is not in module “{module}”."))
+    where = Classification.of_record(record).normalised()
+    problems += classification_problems(
+        module=where.module, code=where.code, subject=where.subject, grade=where.grade,
+        ic3_domain=where.ic3_domain, tags=where.tags, difficulty=where.difficulty,
+        codes={code: row.module for code, row in codes.items()})
+    for reference in referenced_images(record.content):
+        if is_media_url(reference):
+            continue
+        data = find_media(record.media, reference)
+        if data is None:
+            problems.append(("media", f"Không tìm thấy hình ảnh “{reference[:80]}” trong tệp.",
+                             f"The image “{reference[:80]}” is not in the file."))
+        elif (reason := image_problems(data, reference[:80])) is not None:
+            problems.append(("media", reason, f"The image “{reference[:80]}” is not usable."))
     return problems
 
 
@@ -193,7 +197,9 @@ def commit_import(db: Session, data: bytes, filename: str, *, author_id: int | N
         key = next_item_key(db, row.record, taken)
         taken.add(key)
         version = create_item(db, replace(row.record, external_id=key), key=key,
-                              author_id=author_id)
+                              author_id=author_id, checked=True,
+                              resolve_image=image_resolver(db, row.record.media,
+                                                           created_by=author_id))
         refresh_search_text(version)
         if submit:
             submit_for_review(db, version, actor_id=author_id)

@@ -6,7 +6,18 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, Float, ForeignKey, String, Text, UniqueConstraint, event
+from sqlalchemy import (
+    JSON,
+    Enum,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exam_engine.db import Base, UTCDateTime, utcnow
@@ -40,17 +51,63 @@ class RequirementCode(Base):
 
 
 class Item(Base):
+    """An item and where it is filed (``item_bank.taxonomy``): a TT03 module and requirement
+    code for IT skills, or a subject and grade, or both; an IC3 GS6 domain; free tags."""
+
     __tablename__ = "items"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(40), unique=True)
-    module: Mapped[str] = mapped_column(String(4), index=True)
-    code: Mapped[str] = mapped_column(ForeignKey("requirement_codes.code"))
+    module: Mapped[str | None] = mapped_column(String(4), index=True)
+    code: Mapped[str | None] = mapped_column(ForeignKey("requirement_codes.code"))
+    title: Mapped[str | None] = mapped_column(String(200))
+    subject: Mapped[str | None] = mapped_column(String(100), index=True)
+    grade: Mapped[int | None] = mapped_column(Integer)
+    ic3_domain: Mapped[str | None] = mapped_column(String(2))
+    difficulty: Mapped[str | None] = mapped_column(String(10))  # the author's estimate
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     versions: Mapped[list[ItemVersion]] = relationship(
         back_populates="item", order_by="ItemVersion.version")
+    tag_rows: Mapped[list[ItemTag]] = relationship(
+        order_by="ItemTag.position", cascade="all, delete-orphan")
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return tuple(row.tag for row in self.tag_rows)
+
+    def set_tags(self, tags: tuple[str, ...]) -> None:
+        """Replace the tags (already normalised by ``taxonomy.normalise_tags``)."""
+        self.tag_rows = [ItemTag(tag=tag, folded=tag.casefold(), position=i)
+                         for i, tag in enumerate(tags)]
+
+
+class ItemTag(Base):
+    """A free tag of an item; ``folded`` (case-folded) is what filters match."""
+
+    __tablename__ = "item_tags"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
+    folded: Mapped[str] = mapped_column(String(60), primary_key=True, index=True)
+    tag: Mapped[str] = mapped_column(String(60))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MediaFile(Base):
+    """An image used by items, stored once by the SHA-256 of its bytes and served at
+    ``/media/<sha256>.<ext>`` (``item_bank.media``). Never changed: new bytes, new hash."""
+
+    __tablename__ = "media_files"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    extension: Mapped[str] = mapped_column(String(5))
+    mime_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    original_name: Mapped[str | None] = mapped_column(String(200))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class ItemVersion(Base):

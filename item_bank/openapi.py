@@ -11,6 +11,7 @@ from typing import Any
 from .content import ItemKind
 from .formats import FORMATS
 from .models import ItemStatus
+from .taxonomy import DIFFICULTIES, IC3_BY_CODE
 
 PREFIX = "/api/ngan-hang"
 
@@ -76,13 +77,22 @@ def _schemas() -> dict[str, Any]:
     issue = _object({"file": {"type": "string"}, "location": {"type": "string"},
                      "field": {"type": "string"}, "message": {"type": "string"},
                      "message_en": {"type": "string"}})
+    nullable_text = {"type": ["string", "null"]}
+    filing = {
+        "module": {**nullable_text, "description": "Mô-đun TT03, ví dụ IU04"},
+        "code": {**nullable_text, "description": "Mã yêu cầu TT03, ví dụ IU04.5.2"},
+        "subject": {**nullable_text, "description": "Môn học (môn phổ thông), ví dụ Toán"},
+        "grade": {"type": ["integer", "null"], "minimum": 1, "maximum": 12},
+        "ic3_domain": {"type": ["string", "null"], "enum": [*IC3_BY_CODE, None]},
+        "difficulty": {"type": ["string", "null"], "enum": [*DIFFICULTIES, None]},
+        "title": nullable_text, "tags": {"type": "array", "items": {"type": "string"}}}
     return {
         "Part": part,
+        "Classification": _object(filing),
         "Content": content,
         "Version": _object({
             "id": {"type": "integer"}, "item_id": {"type": "integer"},
-            "key": {"type": "string"}, "module": {"type": "string"},
-            "code": {"type": "string"}, "version": {"type": "integer"},
+            "key": {"type": "string"}, **filing, "version": {"type": "integer"},
             "kind": {"type": "string"},
             "status": {"type": "string", "enum": [s.value for s in ItemStatus]},
             "content": _ref("Content"), "author_id": {"type": ["integer", "null"]},
@@ -94,9 +104,9 @@ def _schemas() -> dict[str, Any]:
                           "comment": {"type": ["string", "null"]},
                           "at": {"type": "string", "format": "date-time"}}),
         "Issue": issue,
-        "NewItem": _object({"key": {"type": "string", "maxLength": 40},
-                            "module": {"type": "string"}, "code": {"type": "string"},
-                            "content": _ref("Content")}, ["module", "code", "content"]),
+        "NewItem": {**_object({"key": {"type": "string", "maxLength": 40}, **filing,
+                               "content": _ref("Content")}, ["content"]),
+                    "description": "module + code (TT03) hoặc subject là bắt buộc"},
         "ImportPreview": _object({
             "ok": {"type": "boolean"}, "filename": {"type": "string"},
             "format": {"type": "string"},
@@ -170,6 +180,16 @@ def openapi_document() -> dict[str, Any]:
                         "versions": {"type": "array", "items": _ref("Version")},
                         "history": {"type": "array", "items": _ref("Event")}})),
                         **_errors(401, 403, 404)}}},
+        "/items/{item_id}/classification": {
+            "put": {"summary": "Phân loại lại câu hỏi (mô-đun, mã, môn, lớp, IC3, thẻ…); "
+                               "nội dung và trạng thái không đổi",
+                    "description": "Vai trò: teacher, reviewer, staff, admin.",
+                    "parameters": [{"name": "item_id", "in": "path", "required": True,
+                                    "schema": {"type": "integer"}}, _CSRF],
+                    "requestBody": _json_body(_ref("Classification")),
+                    "responses": {"200": _ok("Đã phân loại", _object(
+                        {"ok": {"const": True}, "version": _ref("Version")})),
+                        **_errors(400, 401, 403, 404, 422)}}},
         "/versions/{version_id}": {
             "put": {**_step("Sửa nội dung (bản nháp sửa tại chỗ; bản đã duyệt tạo phiên bản "
                             "mới)", "teacher, staff, admin"),

@@ -7,7 +7,7 @@ used. A reviewer never approves his own item. Every step is an ``ItemEvent``.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -16,8 +16,10 @@ from sqlalchemy.orm import Session
 from exam_engine.db import utcnow
 
 from .content import ItemContent, ItemRecord, Part, content_to_json
-from .models import Item, ItemEvent, ItemStatus, ItemVersion
-from .sanitise import sanitise_html
+from .models import Item, ItemEvent, ItemStatus, ItemVersion, RequirementCode
+from .sanitise import ImageResolver, sanitise_html
+from .taxonomy import classification_problems, normalise_tags
+from .text_normalise import nfc
 from .types import Problem, item_type
 
 ALLOWED = frozenset({
@@ -43,12 +45,19 @@ class InvalidItem(WorkflowError):
         self.problems = problems
 
 
-def clean_content(content: ItemContent) -> ItemContent:
-    """Sanitised HTML in stem and parts, then the type's own checks (raises InvalidItem)."""
+def clean_content(content: ItemContent, resolve_image: ImageResolver | None = None
+                  ) -> ItemContent:
+    """Sanitised HTML in stem and parts, then the type's own checks (raises InvalidItem).
+
+    ``resolve_image`` maps a file's own image references to stored media URLs (import)."""
+
+    def clean(fragment: str) -> str:
+        return sanitise_html(fragment, resolve_image=resolve_image)
+
     content = replace(
-        content, stem=sanitise_html(content.stem),
-        choices=tuple(Part(p.id, sanitise_html(p.text)) for p in content.choices),
-        targets=tuple(Part(p.id, sanitise_html(p.text)) for p in content.targets))
+        content, stem=clean(content.stem),
+        choices=tuple(Part(p.id, clean(p.text)) for p in content.choices),
+        targets=tuple(Part(p.id, clean(p.text)) for p in content.targets))
     problems = item_type(content.kind).validate(content)
     if problems:
         raise InvalidItem(problems)
@@ -72,13 +81,68 @@ def _move(db: Session, version: ItemVersion, target: ItemStatus, action: str,
     _record(db, version, action, actor_id, at, comment)
 
 
+@dataclass(frozen=True)
+class Classification:
+    """Where an item is filed (see :mod:`item_bank.taxonomy`)."""
+
+    module: str | None = None
+    code: str | None = None
+    subject: str | None = None
+    grade: int | None = None
+    ic3_domain: str | None = None
+    difficulty: str | None = None
+    title: str | None = None
+    tags: tuple[str, ...] = ()
+
+    @classmethod
+    def of_record(cls, record: ItemRecord) -> Classification:
+        return cls(record.module, record.code, record.subject, record.grade, record.ic3_domain,
+                   record.difficulty, record.title, record.tags)
+
+    @classmethod
+    def of_item(cls, item: Item) -> Classification:
+        return cls(item.module, item.code, item.subject, item.grade, item.ic3_domain,
+                   item.difficulty, item.title, item.tags)
+
+    def normalised(self) -> Classification:
+        def text(value: str | None) -> str | None:
+            value = " ".join(nfc(value).split()) if value else None
+            return value or None
+        return Classification(text(self.module), text(self.code), text(self.subject),
+                              self.grade, text(self.ic3_domain), text(self.difficulty),
+                              text(self.title), normalise_tags(self.tags))
+
+
+def check_classification(db: Session, where: Classification) -> Classification:
+    """The normalised classification, or :class:`InvalidItem` naming every problem."""
+    where = where.normalised()
+    codes = {row.code: row.module for row in db.scalars(select(RequirementCode).where(
+        RequirementCode.code.in_([c for c in (where.module, where.code) if c])))}
+    problems = classification_problems(
+        module=where.module, code=where.code, subject=where.subject, grade=where.grade,
+        ic3_domain=where.ic3_domain, tags=where.tags, difficulty=where.difficulty, codes=codes)
+    if problems:
+        raise InvalidItem([Problem(f, vi, en) for f, vi, en in problems])
+    return where
+
+
+def _file(item: Item, where: Classification) -> None:
+    item.module, item.code, item.subject, item.grade = (where.module, where.code, where.subject,
+                                                        where.grade)
+    item.ic3_domain, item.difficulty, item.title = where.ic3_domain, where.difficulty, where.title
+    item.set_tags(where.tags)
+
+
 def create_item(db: Session, record: ItemRecord, *, key: str, author_id: int | None,
-                at: datetime | None = None) -> ItemVersion:
-    """A new item with its first version, as a draft."""
-    if record.module is None or record.code is None:
-        raise WorkflowError("Câu hỏi cần mô-đun và mã yêu cầu.", "module and code are required")
-    content = clean_content(record.content)
-    item = Item(key=key, module=record.module, code=record.code, author_id=author_id)
+                at: datetime | None = None, resolve_image: ImageResolver | None = None,
+                checked: bool = False) -> ItemVersion:
+    """A new item with its first version, as a draft. ``checked``: the caller has already
+    validated the classification against the TT03 tree (bulk import)."""
+    where = Classification.of_record(record)
+    where = where.normalised() if checked else check_classification(db, where)
+    content = clean_content(record.content, resolve_image)
+    item = Item(key=key, author_id=author_id)
+    _file(item, where)
     db.add(item)
     db.flush()
     version = ItemVersion(item_id=item.id, version=1, kind=content.kind.value,
@@ -112,6 +176,23 @@ def edit(db: Session, version: ItemVersion, content: ItemContent, *, actor_id: i
     db.flush()
     _record(db, draft, "new_version", actor_id, at, f"từ phiên bản {version.version}")
     return draft
+
+
+def reclassify(db: Session, item: Item, where: Classification, *, actor_id: int | None,
+               at: datetime | None = None) -> None:
+    """File an item elsewhere (module, code, subject, grade, IC3 domain, tags …). Its content
+    is untouched, so an approved version stays approved; the change is in the history."""
+    where = check_classification(db, where)
+    before = Classification.of_item(item)
+    if where == before:
+        return
+    changed = [name for name in where.__dataclass_fields__
+               if getattr(where, name) != getattr(before, name)]
+    _file(item, where)
+    db.add(ItemEvent(item_id=item.id, version_id=item.versions[-1].id if item.versions else None,
+                     action="reclassified", actor_id=actor_id, comment=", ".join(changed),
+                     at=at or utcnow()))
+    db.flush()
 
 
 def submit_for_review(db: Session, version: ItemVersion, *, actor_id: int | None,

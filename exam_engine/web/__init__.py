@@ -12,8 +12,10 @@ def register_blueprints(app: Flask) -> None:
     from exam_engine.web.errors import register_error_handlers
     from exam_engine.web.staff import staff_bp
     from item_bank.api import bank_api_bp
+    from item_bank.media_web import media_bp
     from item_bank.web import teacher_bp
 
-    for blueprint in (auth_bp, candidate_bp, staff_bp, public_bp, teacher_bp, bank_api_bp):
+    for blueprint in (auth_bp, candidate_bp, staff_bp, public_bp, teacher_bp, bank_api_bp,
+                      media_bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)

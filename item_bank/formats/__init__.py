@@ -14,7 +14,7 @@ import importlib
 import io
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import ModuleType
 
 from item_bank.content import ItemKind, ItemRecord
@@ -26,6 +26,7 @@ from item_bank.formats.errors import (
     ImportResult,
     IssueCollector,
 )
+from item_bank.taxonomy import split_ic3_tag, tags_with_ic3
 
 _K = ItemKind
 
@@ -104,7 +105,13 @@ def read(fmt: str | None, data: bytes, filename: str) -> ImportResult:
         collector = IssueCollector(filename)
         raise collector.fatal("tệp", "format", f"Định dạng “{fmt}” không được hỗ trợ.",
                               f"The format “{fmt}” is not supported.")
-    return FORMATS[fmt].load().read(data, filename)
+    result = FORMATS[fmt].load().read(data, filename)
+    return replace(result, records=[_ic3_from_tags(r) for r in result.records])
+
+
+def _ic3_from_tags(record: ItemRecord) -> ItemRecord:
+    tags, domain = split_ic3_tag(record.tags)
+    return replace(record, tags=tags, ic3_domain=record.ic3_domain or domain)
 
 
 def write(fmt: str, records: Sequence[ItemRecord], filename: str | None = None) -> ExportResult:
@@ -112,7 +119,9 @@ def write(fmt: str, records: Sequence[ItemRecord], filename: str | None = None) 
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
     module = FORMATS[fmt].load()
-    records = [normalise_record(record) for record in records]  # NFC out, whatever came in
+    # NFC out, whatever came in; the IC3 domain travels as an "IC3:<code>" tag.
+    records = [replace(normalise_record(record), ic3_domain=None,
+                       tags=tags_with_ic3(record.tags, record.ic3_domain)) for record in records]
     if filename is None:
         return module.write(records)
     return module.write(records, filename)

@@ -1,0 +1,29 @@
+"""Exporting items from the bank to a file: each item's latest content, where it is filed,
+and its images, written by one of :mod:`item_bank.formats` (which reports what it cannot carry).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy.orm import Session
+
+from .content import ItemRecord
+from .formats import ExportResult, write
+from .media import with_embedded_media
+from .models import ItemVersion
+
+__all__ = ["export_versions", "record_of"]
+
+
+def record_of(version: ItemVersion) -> ItemRecord:
+    """A version as it travels in files: content, our key as the id, the item's filing."""
+    item = version.item
+    return ItemRecord(content=version.content_model, external_id=item.key, title=item.title,
+                      module=item.module, code=item.code, subject=item.subject,
+                      grade=item.grade, tags=item.tags, ic3_domain=item.ic3_domain,
+                      difficulty=item.difficulty)
+
+
+def export_versions(db: Session, fmt: str, versions: Iterable[ItemVersion]) -> ExportResult:
+    return write(fmt, with_embedded_media(db, (record_of(v) for v in versions)))
