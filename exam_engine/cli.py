@@ -99,6 +99,8 @@ def demo_command(host: str, port: int, workers: int) -> None:
 def register_commands(app: Flask) -> None:
     for command in (seed_demo_command, close_expired_command):
         app.cli.add_command(command)
+    from item_bank.bank_cli import bank
+    app.cli.add_command(bank)
     try:
         from item_bank.irt_cli import irt
     except ImportError:  # the IRT command group is optional at import time

@@ -30,8 +30,8 @@ from .taxonomy import classification_problems
 from .types import item_type
 from .workflow import Classification, create_item, submit_for_review
 
-__all__ = ["ImportPreview", "ImportRefused", "ImportRow", "commit_import", "next_item_key",
-           "preview_import", "record_problems"]
+__all__ = ["ImportPreview", "ImportRefused", "ImportRow", "commit_import", "missing_images",
+           "next_item_key", "preview_import", "record_problems"]
 
 NEAR_THRESHOLD = 0.85
 _KEY_MAX = 40  # Item.key length
@@ -105,26 +105,46 @@ def record_problems(record: ItemRecord, codes: Mapping[str, RequirementCode]
         ic3_domain=where.ic3_domain, tags=where.tags, difficulty=where.difficulty,
         codes={code: row.module for code, row in codes.items()})
     for reference in referenced_images(record.content):
-        if is_media_url(reference):
-            continue
-        data = find_media(record.media, reference)
-        if data is None:
-            problems.append(("media", f"Không tìm thấy hình ảnh “{reference[:80]}” trong tệp.",
-                             f"The image “{reference[:80]}” is not in the file."))
-        elif (reason := image_problems(data, reference[:80])) is not None:
+        data = None if is_media_url(reference) else find_media(record.media, reference)
+        if data is not None and (reason := image_problems(data, reference[:80])) is not None:
             problems.append(("media", reason, f"The image “{reference[:80]}” is not usable."))
     return problems
 
 
-def preview_import(db: Session, data: bytes, filename: str, fmt: str | None = None
-                   ) -> ImportPreview:
-    """Everything an import would do and everything wrong with it; writes nothing."""
+def missing_images(record: ItemRecord) -> list[str]:
+    """Image references of a record that its file does not hold. A warning, not an error: old
+    banks often point at pictures long gone, and the teacher decides after the preview."""
+    return [reference for reference in referenced_images(record.content)
+            if not is_media_url(reference) and find_media(record.media, reference) is None]
+
+
+def with_defaults(record: ItemRecord, defaults: Classification | None) -> ItemRecord:
+    """A record filed where the teacher said for the whole file, unless it says itself.
+
+    Formats such as Aiken carry no module, code or subject; a record that names its own TT03
+    module (or code) keeps its filing; the subject and grade fill in separately."""
+    if defaults is None:
+        return record
+    if not (record.module or record.code):
+        record = replace(record, module=defaults.module, code=defaults.code)
+    return replace(record, subject=record.subject or defaults.subject,
+                   grade=record.grade if record.grade is not None else defaults.grade,
+                   ic3_domain=record.ic3_domain or defaults.ic3_domain,
+                   tags=record.tags + tuple(t for t in defaults.tags if t not in record.tags))
+
+
+def preview_import(db: Session, data: bytes, filename: str, fmt: str | None = None, *,
+                   defaults: Classification | None = None) -> ImportPreview:
+    """Everything an import would do and everything wrong with it; writes nothing.
+
+    ``defaults`` files the records that do not say where they belong (:func:`with_defaults`).
+    """
     try:
         fmt = fmt or detect(data, filename)
         result = read(fmt, data, filename)
     except FormatErrors as error:
         return ImportPreview(filename, fmt or "", [], [], error.issues)
-    records = result.records
+    records = [with_defaults(record, defaults) for record in result.records]
     warnings_ = list(result.warnings)
     errors: list[FormatIssue] = []
     locations = _locations(fmt, data, len(records))
@@ -146,6 +166,13 @@ def preview_import(db: Session, data: bytes, filename: str, fmt: str | None = No
     rows = []
     for index, (record, location) in enumerate(zip(records, locations, strict=True)):
         problems = record_problems(record, codes)
+        for reference in missing_images(record):
+            warnings_.append(FormatIssue(
+                filename, location, "media",
+                f"Không tìm thấy hình ảnh “{reference[:80]}” trong tệp: câu hỏi sẽ được nhập "
+                "không có hình này.",
+                f"The image “{reference[:80]}” is not in the file; the item is imported "
+                "without it."))
         for field_, vi, en in problems:
             errors.append(FormatIssue(filename, location, field_, vi, en))
         for other in exact.get(index, []):
@@ -182,13 +209,14 @@ def next_item_key(db: Session, record: ItemRecord, taken: set[str] | None = None
 
 
 def commit_import(db: Session, data: bytes, filename: str, *, author_id: int | None,
-                  fmt: str | None = None, submit: bool = False) -> list[ItemVersion]:
+                  fmt: str | None = None, submit: bool = False,
+                  defaults: Classification | None = None) -> list[ItemVersion]:
     """Import every item of the file as a draft (submitted for review if ``submit``), or none.
 
     Raises :class:`ImportRefused` with every error when the preview is not clean. Flushes; the
     caller commits.
     """
-    preview = preview_import(db, data, filename, fmt)
+    preview = preview_import(db, data, filename, fmt, defaults=defaults)
     if not preview.ok:
         raise ImportRefused(preview.errors)
     taken: set[str] = set()

@@ -19,13 +19,16 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from .models import Item, ItemStatus, ItemVersion, RequirementCode
+from .duplicates import find_duplicates
+from .models import Item, ItemStatus, ItemTag, ItemVersion, RequirementCode
 from .sanitise import plain_text
-from .text_normalise import search_key
+from .taxonomy import IC3_DOMAINS
+from .text_normalise import nfc, search_key
 
 _EDGE_PUNCTUATION = re.compile(r"^[^\w+#%]+|[^\w+#%]+$")
 
-__all__ = ["CoverageRow", "coverage", "latest_versions", "refresh_search_text", "search_items",
+__all__ = ["BankDuplicate", "CoverageRow", "bank_duplicates", "coverage", "coverage_by_ic3",
+           "coverage_by_subject", "latest_versions", "refresh_search_text", "search_items",
            "search_text_of"]
 
 
@@ -63,12 +66,15 @@ def _latest_ids():
 
 def search_items(db: Session, *, q: str | None = None, module: str | None = None,
                  code: str | None = None, status: ItemStatus | str | None = None,
-                 kind: str | None = None, author_id: int | None = None, limit: int = 50,
+                 kind: str | None = None, author_id: int | None = None,
+                 subject: str | None = None, grade: int | None = None,
+                 ic3_domain: str | None = None, tag: str | None = None, limit: int = 50,
                  offset: int = 0) -> tuple[list[ItemVersion], int]:
     """The latest version of each matching item, newest items first, and the total count.
 
     ``code`` matches the code and its sub-codes ("IU04.5" finds "IU04.5.2"); ``q`` matches
-    every word, accent- and case-insensitively, in stem and parts.
+    every word, accent- and case-insensitively, in stem and parts; ``tag`` matches a whole tag,
+    case-insensitively.
     """
     query = (select(ItemVersion).join(Item, Item.id == ItemVersion.item_id)
              .where(ItemVersion.id.in_(_latest_ids())))
@@ -83,6 +89,14 @@ def search_items(db: Session, *, q: str | None = None, module: str | None = None
         query = query.where(ItemVersion.kind == kind)
     if author_id is not None:
         query = query.where(Item.author_id == author_id)
+    if subject:
+        query = query.where(Item.subject == nfc(subject.strip()))
+    if grade is not None:
+        query = query.where(Item.grade == grade)
+    if ic3_domain:
+        query = query.where(Item.ic3_domain == ic3_domain)
+    if tag and (folded := " ".join(nfc(tag).split()).casefold()):
+        query = query.where(Item.id.in_(select(ItemTag.item_id).where(ItemTag.folded == folded)))
     for word in query_words(q):
         query = query.where(ItemVersion.search_text.contains(word, autoescape=True))
     total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
@@ -118,7 +132,8 @@ def coverage(db: Session, *, modules: Sequence[str] | None = None,
     per_code = Counter(dict(db.execute(
         select(Item.code, func.count(func.distinct(Item.id)))
         .join(ItemVersion, ItemVersion.item_id == Item.id)
-        .where(ItemVersion.status == ItemStatus.APPROVED).group_by(Item.code)).all()))
+        .where(ItemVersion.status == ItemStatus.APPROVED, Item.code.is_not(None))
+        .group_by(Item.code)).all()))
     query = select(RequirementCode).order_by(RequirementCode.code)
     if modules:
         query = query.where(RequirementCode.module.in_(list(modules)))
@@ -131,3 +146,46 @@ def coverage(db: Session, *, modules: Sequence[str] | None = None,
         rows.append(CoverageRow(requirement.code, requirement.name, requirement.module, approved,
                                 needs.get(requirement.code)))
     return rows
+
+
+def _approved_items(db: Session, *columns: Any) -> list[Any]:
+    """(columns…, number of items with an approved version), grouped by the columns."""
+    return list(db.execute(
+        select(*columns, func.count(func.distinct(Item.id)))
+        .join(ItemVersion, ItemVersion.item_id == Item.id)
+        .where(ItemVersion.status == ItemStatus.APPROVED).group_by(*columns)).all())
+
+
+def coverage_by_ic3(db: Session) -> list[tuple[str, str, str, int]]:
+    """(code, Vietnamese name, English name, approved items) for each IC3 GS6 domain."""
+    counts = dict(_approved_items(db, Item.ic3_domain))
+    return [(d.code, d.name_vi, d.name_en, counts.get(d.code, 0)) for d in IC3_DOMAINS]
+
+
+def coverage_by_subject(db: Session) -> list[tuple[str, int | None, int]]:
+    """(subject, grade, approved items) for every subject and grade that has items."""
+    rows = _approved_items(db, Item.subject, Item.grade)
+    return sorted(((s, g, n) for s, g, n in rows if s),
+                  key=lambda row: (row[0], row[1] or 0))
+
+
+@dataclass(frozen=True)
+class BankDuplicate:
+    """Two items of the bank whose latest versions are the same or nearly the same."""
+
+    first: ItemVersion
+    second: ItemVersion
+    kind: str  # "exact" / "near"
+    similarity: float
+
+
+def bank_duplicates(db: Session, *, module: str | None = None, threshold: float = 0.85
+                    ) -> list[BankDuplicate]:
+    """Duplicates within the bank on demand (the importer checks new files the same way):
+    every pair of non-retired latest versions that match, exact ones first."""
+    versions = [v for v in latest_versions(db, module=module)
+                if v.status is not ItemStatus.RETIRED]
+    matches = find_duplicates([v.content_model for v in versions], threshold=threshold)
+    pairs = [BankDuplicate(versions[m.other_index], versions[m.new_index], m.kind, m.similarity)
+             for m in matches]
+    return sorted(pairs, key=lambda p: (p.kind != "exact", -p.similarity, p.first.item_id))

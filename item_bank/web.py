@@ -38,7 +38,10 @@ from exam_engine.web.context import cache, current_user, db, roles_required
 
 from . import workflow
 from .content import ItemKind, content_from_json
+from .formats import FORMATS
+from .item_statistics import version_statistics
 from .models import Item, ItemStatus, ItemVersion
+from .taxonomy import DIFFICULTIES, IC3_BY_CODE, IC3_DOMAINS, SUBJECTS
 from .types import item_type
 from .types.cloze import GAP_MARKER
 
@@ -56,12 +59,24 @@ KIND_VI = {"single": "Một đáp án", "multiple": "Nhiều đáp án", "true_f
            "numeric": "Điền số", "cloze": "Điền khuyết"}
 ACTION_VI = {"created": "Tạo", "edited": "Sửa", "new_version": "Phiên bản mới",
              "submitted": "Gửi phản biện", "approved": "Duyệt", "returned": "Trả lại",
-             "retired": "Ngừng dùng", "commented": "Nhận xét", "imported": "Nhập từ tệp"}
+             "retired": "Ngừng dùng", "commented": "Nhận xét", "imported": "Nhập từ tệp",
+             "reclassified": "Phân loại lại", "calibrated": "Ước lượng tham số IRT"}
 
 
 @teacher_bp.app_context_processor
 def _labels() -> dict[str, Any]:
-    return {"bank_status_vi": STATUS_VI, "bank_kind_vi": KIND_VI, "bank_action_vi": ACTION_VI}
+    return {"bank_status_vi": STATUS_VI, "bank_kind_vi": KIND_VI, "bank_action_vi": ACTION_VI,
+            "ic3_name": _ic3_name, "difficulty_name": _difficulty_name}
+
+
+def _ic3_name(code: str) -> str:
+    domain = IC3_BY_CODE.get(code)
+    return localized(domain.name_vi, domain.name_en) if domain else code
+
+
+def _difficulty_name(value: str) -> str:
+    names = DIFFICULTIES.get(value)
+    return localized(*names) if names else value
 
 
 def _user() -> User:
@@ -90,7 +105,11 @@ def _search_args() -> dict[str, Any]:
             "code": args.get("code", "").strip() or None,
             "status": status if status in STATUS_VI else None,
             "kind": args.get("kind", "") if args.get("kind", "") in KIND_VI else None,
-            "author_id": _user().id if args.get("mine") else None}
+            "author_id": _user().id if args.get("mine") else None,
+            "subject": args.get("subject", "").strip() or None,
+            "grade": args.get("grade", type=int),
+            "ic3_domain": args.get("ic3", "") if args.get("ic3", "") in IC3_BY_CODE else None,
+            "tag": args.get("tag", "").strip() or None}
 
 
 @teacher_bp.get("/")
@@ -111,7 +130,8 @@ def index():
     query = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("bank/list.html", versions=versions, total=total, page=page,
                            pages=pages, query=query, authors=authors, modules=MODULES,
-                           user=_user(), short=_short_stem)
+                           user=_user(), short=_short_stem, subjects=SUBJECTS,
+                           ic3_domains=IC3_DOMAINS, formats=FORMATS)
 
 
 def _short_stem(version: ItemVersion, length: int = 90) -> str:
@@ -217,7 +237,8 @@ def _item_page(version: ItemVersion, *, error: str | None = None, status: int = 
         "bank/item.html", item=item, version=version, view=view,
         stem_html=_preview_html(version.kind, view), key_text=kind_type.describe_key(content),
         events=events, people=people, actions=actions, error=error, is_author=is_author,
-        icc_svg=_icc_svg(version), feedback=content.feedback), status
+        icc_svg=_icc_svg(version), feedback=content.feedback,
+        stats=version_statistics(db(), version.id)), status
 
 
 @teacher_bp.get("/cau-hoi/<int:item_id>")
@@ -354,7 +375,7 @@ def import_confirm():
 @teacher_bp.get("/do-phu")
 @roles_required(*BANK_ROLES)
 def coverage_page():
-    from .queries import coverage
+    from .queries import coverage, coverage_by_ic3, coverage_by_subject
     sessions = db().scalars(select(ExamSession).order_by(ExamSession.exam_date.desc(),
                                                          ExamSession.id.desc())).all()
     chosen = request.args.get("session_id", type=int)
@@ -372,4 +393,5 @@ def coverage_page():
     modules = [m for m in MODULES if request.args.get("module") in (None, "", m)]
     rows = coverage(db(), modules=modules, needs=needs or None)
     return render_template("bank/coverage.html", rows=rows, sessions=sessions, chosen=chosen,
-                           needs=needs, modules=MODULES)
+                           needs=needs, modules=MODULES, ic3_rows=coverage_by_ic3(db()),
+                           subject_rows=coverage_by_subject(db()))

@@ -72,7 +72,10 @@ def detect(data: bytes, filename: str) -> str:
         return "gift"
     if name.endswith(".zip") or head.startswith(b"PK\x03\x04"):
         return _detect_zip(data)
-    if name.endswith(".xml") or head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"<"):
+    # An Aiken or GIFT text may begin with an HTML stem ("<p>…"): only an XML declaration or
+    # Moodle's root element says XML.
+    if name.endswith(".xml") or head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(
+            (b"<?xml", b"<quiz")):
         return "moodle_xml"
     text = head.decode("utf-8", errors="replace")
     if "{" in text and "}" in text or "::" in text or "$CATEGORY" in text:

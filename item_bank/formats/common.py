@@ -158,22 +158,33 @@ def matching_or_tf4(content: ItemContent) -> ItemContent:
 # --- categories (GIFT, Moodle XML) ------------------------------------------------------------
 
 _MODULE = re.compile(r"^IU\d{2}$")
+_CODE = re.compile(r"^IU\d{2}(?:\.\d+)+$")
+_GRADE = re.compile(r"^(?:Lớp|Lop|Grade)\s+(\d{1,2})$", re.IGNORECASE)
 
 
 def category_path(record: ItemRecord) -> str | None:
-    parts = [p for p in (record.subject, record.module) if p]
+    """Where a record goes in a category tree: "Tin học/Lớp 10/IU04/IU04.5.2"."""
+    grade = f"Lớp {record.grade}" if record.grade is not None else None
+    parts = [p for p in (record.subject, grade, record.module, record.code) if p]
     return "/".join(parts) or None
 
 
 def apply_category(record: ItemRecord, category: str | None) -> ItemRecord:
-    """"Tin học/IU04" → subject "Tin học", module "IU04" (Moodle's $course$ prefix ignored)."""
+    """"Tin học/Lớp 10/IU04/IU04.5.2" → subject "Tin học", grade 10, module "IU04", code
+    "IU04.5.2"; any of them may be absent (Moodle's $course$ prefix ignored)."""
     if not category:
         return record
     segments = [s.strip() for s in category.split("/") if s.strip()]
     segments = [s for s in segments if s not in ("$course$", "$system$", "$module$", "top")]
     module = next((s for s in segments if _MODULE.match(s)), None)
-    others = [s for s in segments if s != module]
-    return replace(record, module=module, subject=others[0] if others else None)
+    code = next((s for s in segments if _CODE.match(s)), None)
+    grade_match = next((m for s in segments if (m := _GRADE.match(s))), None)
+    others = [s for s in segments if s not in (module, code) and not _GRADE.match(s)]
+    if module is None and code is not None:
+        module = code[:4]
+    return replace(record, module=module, code=code or record.code,
+                   grade=int(grade_match.group(1)) if grade_match else record.grade,
+                   subject=others[0] if others else None)
 
 
 # --- reporting what a format cannot carry -----------------------------------------------------

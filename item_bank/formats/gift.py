@@ -6,10 +6,11 @@ matching, short answer and numeric (with tolerance or a min..max range).
 
 Parsing follows Moodle's ``qformat_gift``: questions are separated by blank lines; comment lines
 start with ``//`` (``[id:…]`` and ``[tag:…]`` in them give the id number and tags, as Moodle ≥ 3.x
-reads them); ``$CATEGORY:`` sets the category of what follows (mapped to subject/module);
+reads them); ``$CATEGORY:`` sets the category of what follows (subject/grade/module/code, as
+"Tin học/Lớp 10/IU04/IU04.5.2");
 ``\\~ \\= \\# \\{ \\} \\: \\\\`` and ``\\n`` are escapes. A Moodle true/false question becomes a
 single-choice item "Đúng"/"Sai"; GIFT has no ordering or cloze, no images and no place for
-requirement codes, difficulty, grade, points or shuffle — the writer reports each of those.
+difficulty, points or shuffle — the writer reports each of those.
 """
 
 from __future__ import annotations
@@ -349,7 +350,7 @@ def write(records: list[ItemRecord], filename: str = "cau_hoi.gift") -> ExportRe
         if renamed:
             report_renamed(issues, filename, NAME, index, record)
         report_fields(issues, filename, NAME, index, record,
-                      ("code", "grade", "difficulty", "media", "points", "shuffle"))
+                      ("difficulty", "media", "points", "shuffle"))
         _report(issues, filename, index, record, content)
         wanted = category_path(record) or "$course$"
         if wanted != category and (category is not None or wanted != "$course$"):

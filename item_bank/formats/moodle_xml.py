@@ -5,7 +5,8 @@ multichoiceset (all-or-nothing plugin), truefalse, matching, shortanswer, numeri
 text that refers to them as ``@@PLUGINFILE@@/…``; in the item they are ``media`` and the text
 refers to them by bare name.
 
-Moodle has no place for requirement codes, difficulty or grade: the writer reports them.
+Subject, grade, TT03 module and requirement code travel as the question category
+("Tin học/Lớp 10/IU04/IU04.5.2"); Moodle has no place for difficulty: the writer reports it.
 A true/false question of Moodle becomes a single-choice item "Đúng"/"Sai"; a ``true_false4``
 item travels as matching against {Đúng, Sai} (see ``common``).
 """
@@ -486,7 +487,7 @@ def _write_question(quiz: ET.Element, index: int, record: ItemRecord, filename: 
     if not content.shuffle and kind not in (ItemKind.SINGLE, ItemKind.MULTIPLE,
                                             ItemKind.MATCHING, ItemKind.TRUE_FALSE4):
         report_fields(issues, filename, NAME, index, record, ("shuffle",))
-    report_fields(issues, filename, NAME, index, record, ("code", "grade", "difficulty"))
+    report_fields(issues, filename, NAME, index, record, ("difficulty",))
 
 
 def write(records: list[ItemRecord], filename: str = "cau_hoi_moodle.xml") -> ExportResult:

@@ -1,0 +1,43 @@
+"""Teachers export the bank to a file: first a page that says how many items go out and what
+the chosen format cannot carry (nothing is dropped silently), then the download itself (the
+item-bank API's ``/api/ngan-hang/export``, with the same filters)."""
+
+from __future__ import annotations
+
+from flask import abort, render_template, request
+from sqlalchemy import select
+
+from exam_engine.web.context import db, roles_required
+
+from .exporting import export_versions
+from .formats import FORMATS
+from .models import Item, ItemStatus, ItemVersion
+from .queries import latest_versions
+from .web import BANK_ROLES, MODULES, teacher_bp
+
+
+def versions_to_export(status: str, module: str | None) -> list[ItemVersion]:
+    """``approved``: every approved version; ``all``: every item's latest version."""
+    if status == "all":
+        return latest_versions(db(), module=module)
+    query = (select(ItemVersion).join(Item, Item.id == ItemVersion.item_id)
+             .where(ItemVersion.status == ItemStatus(status)).order_by(Item.id))
+    if module:
+        query = query.where(Item.module == module)
+    return list(db().scalars(query))
+
+
+@teacher_bp.get("/xuat")
+@roles_required(*BANK_ROLES)
+def export_page():
+    fmt = request.args.get("format", "excel")
+    status = request.args.get("status", "approved")
+    module = request.args.get("module") or None
+    if fmt not in FORMATS or status not in ("approved", "all") or module not in (None,
+                                                                                 *MODULES):
+        abort(400)
+    versions = versions_to_export(status, module)
+    result = export_versions(db(), fmt, versions)
+    return render_template("bank/export.html", fmt=FORMATS[fmt], status=status, module=module,
+                           count=len(versions), not_carried=result.not_carried,
+                           filename=result.filename, formats=FORMATS, modules=MODULES)
