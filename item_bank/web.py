@@ -37,6 +37,8 @@ from exam_engine.i18n import localized
 from exam_engine.web.context import cache, current_user, db, roles_required
 
 from . import workflow
+from .bulk import ACTIONS as BULK_ACTIONS
+from .bulk import apply_bulk, is_author, may
 from .content import ItemKind, content_from_json
 from .formats import FORMATS
 from .item_statistics import version_statistics
@@ -148,33 +150,40 @@ def _back() -> str:
     return url_for("bank.index")
 
 
+BULK_DONE = {"submit": ("Đã gửi phản biện {n} câu hỏi.", "{n} items sent for review."),
+             "approve": ("Đã duyệt {n} câu hỏi.", "{n} items approved."),
+             "retire": ("Đã ngừng dùng {n} câu hỏi.", "{n} items retired."),
+             "tag": ("Đã gắn thẻ cho {n} câu hỏi.", "{n} items tagged.")}
+
+
+@teacher_bp.post("/hang-loat")
 @teacher_bp.post("/gui-phan-bien")
 @roles_required(*BANK_ROLES)
-def submit_many():
-    """Bulk "Gửi phản biện": all the ticked drafts, or none (the first refusal is shown)."""
+def bulk_action():
+    """The ticked items of the list: send for review (the default), approve, retire or tag —
+    all of them or none (the first refusal is shown)."""
+    action = request.form.get("action", "submit")
     ids = [int(v) for v in request.form.getlist("version_id") if v.isdigit()]
     versions = [db().get(ItemVersion, v) for v in ids]
+    if action not in BULK_ACTIONS:
+        abort(400)
     if not ids or any(v is None for v in versions):
         flash(localized("Chưa chọn câu hỏi nào.", "No item selected."))
         return redirect(_back())
-    if not all(_may_submit(v, _user()) for v in versions):
+    if not all(may(action, v, _user()) for v in versions):
         abort(403)
     try:
-        for version in versions:
-            workflow.submit_for_review(db(), version, actor_id=_user().id)
+        count = apply_bulk(db(), versions, action, user=_user(),
+                           comment=request.form.get("comment", ""),
+                           tag=request.form.get("tag", ""))
     except workflow.WorkflowError as error:
         db().rollback()
         flash(localized(error.message_vi, error.message_en))
         return redirect(_back())
     db().commit()
-    flash(localized(f"Đã gửi phản biện {len(versions)} câu hỏi.",
-                    f"{len(versions)} items sent for review."))
+    vi, en = BULK_DONE[action]
+    flash(localized(vi.format(n=count), en.format(n=count)))
     return redirect(_back())
-
-
-def _may_submit(version: ItemVersion, user: User) -> bool:
-    """Only the author (of the item or of this version) sends it for review; admins may too."""
-    return user.role is Role.ADMIN or user.id in (version.author_id, version.item.author_id)
 
 
 # -- one item ---------------------------------------------------------------------------------
@@ -224,11 +233,11 @@ def _item_page(version: ItemVersion, *, error: str | None = None, status: int = 
     events = workflow.history(db(), item.id)
     actor_ids = {e.actor_id for e in events} | {item.author_id}
     people = {u.id: u for u in db().scalars(select(User).where(User.id.in_(actor_ids - {None})))}
-    is_author = _may_submit(version, user) and user.role is not Role.ADMIN
+    authoring = is_author(version, user) and user.role is not Role.ADMIN
     reviewer = user.role in REVIEW_ROLES
     is_latest = version.id == latest.id
     actions = {
-        "submit": is_latest and version.status is ItemStatus.DRAFT and _may_submit(version, user),
+        "submit": is_latest and version.status is ItemStatus.DRAFT and is_author(version, user),
         "review": is_latest and version.status is ItemStatus.IN_REVIEW and reviewer,
         "retire": version.status is ItemStatus.APPROVED
         and user.role in (Role.REVIEWER, Role.STAFF, Role.ADMIN),
@@ -236,7 +245,7 @@ def _item_page(version: ItemVersion, *, error: str | None = None, status: int = 
     return render_template(
         "bank/item.html", item=item, version=version, view=view,
         stem_html=_preview_html(version.kind, view), key_text=kind_type.describe_key(content),
-        events=events, people=people, actions=actions, error=error, is_author=is_author,
+        events=events, people=people, actions=actions, error=error, is_author=authoring,
         icc_svg=_icc_svg(version), feedback=content.feedback,
         stats=version_statistics(db(), version.id)), status
 
@@ -256,7 +265,7 @@ def item_action(item_id: int, action: str):
     comment = request.form.get("comment", "")
     try:
         if action == "gui-phan-bien":
-            if not _may_submit(version, user):
+            if not is_author(version, user):
                 abort(403)
             workflow.submit_for_review(db(), version, actor_id=user.id)
             done = localized("Đã gửi phản biện.", "Sent for review.")

@@ -1,0 +1,70 @@
+"""Bulk actions on ticked items of the bank list: send for review, approve, retire, add a tag.
+
+All or nothing: the first step the workflow refuses undoes the whole batch (the caller rolls
+back) and names the item. Who may do what is the same as on one item's page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from exam_engine.accounts import Role, User
+
+from . import workflow
+from .models import ItemVersion
+from .taxonomy import normalise_tags
+
+ACTIONS = ("submit", "approve", "retire", "tag")
+_REVIEWERS = (Role.REVIEWER, Role.ADMIN)
+_RETIRERS = (Role.REVIEWER, Role.STAFF, Role.ADMIN)
+
+
+def is_author(version: ItemVersion, user: User) -> bool:
+    """The author of the item or of this version (admins count as every author)."""
+    return user.role is Role.ADMIN or user.id in (version.author_id, version.item.author_id)
+
+
+def may(action: str, version: ItemVersion, user: User) -> bool:
+    if action == "submit":
+        return is_author(version, user)
+    if action == "approve":
+        return user.role in _REVIEWERS
+    if action == "retire":
+        return user.role in _RETIRERS
+    if action == "tag":
+        return is_author(version, user) or user.role in _RETIRERS
+    return False
+
+
+def apply_bulk(db: Session, versions: Sequence[ItemVersion], action: str, *, user: User,
+               comment: str = "", tag: str = "") -> int:
+    """Do ``action`` to every version; returns how many. Raises ``WorkflowError`` (with the
+    item's key) on the first refusal; flushes only, the caller commits or rolls back."""
+    comment = comment.strip()
+    if action == "retire" and not comment:
+        raise workflow.WorkflowError("Ngừng dùng cần nêu lý do.", "a reason is required")
+    tags = normalise_tags([tag])
+    if action == "tag" and not tags:
+        raise workflow.WorkflowError("Hãy nhập thẻ cần gắn.", "enter the tag to add")
+    for version in versions:
+        try:
+            if action == "submit":
+                workflow.submit_for_review(db, version, actor_id=user.id)
+            elif action == "approve":
+                workflow.approve(db, version, reviewer_id=user.id, comment=comment or None)
+            elif action == "retire":
+                workflow.retire(db, version, actor_id=user.id, reason=comment)
+            elif action == "tag":
+                item = version.item
+                where = workflow.Classification.of_item(item)
+                workflow.reclassify(db, item, workflow.Classification(
+                    **{**where.__dict__, "tags": where.tags + tags}), actor_id=user.id)
+            else:
+                raise ValueError(f"unknown bulk action {action!r}")
+        except workflow.WorkflowError as error:
+            key = version.item.key
+            raise workflow.WorkflowError(f"{key}: {error.message_vi}",
+                                         f"{key}: {error.message_en}") from error
+    return len(versions)
