@@ -157,9 +157,15 @@ class ItemVersion(Base):
         return [i for i, part in enumerate(self.content["choices"]) if part["id"] in right]
 
     def candidate_view(self, option_order: list[int]) -> dict[str, Any]:
-        """What a candidate's browser may see: stem and options in his order, never the key."""
-        return {"type": self.kind, "stem": self.stem,
-                "options": [self.options[i] for i in option_order]}
+        """What a candidate's browser may see: stem and options in his order, never the key.
+
+        Texts are sanitised HTML, sanitised again here (idempotent, microseconds) so that rows
+        stored before every path sanitised — plain "A > B" or "GD&ĐT" — still reach the page
+        as safe HTML that shows the same text."""
+        from .sanitise import sanitise_html
+        options = self.options
+        return {"type": self.kind, "stem": sanitise_html(self.stem),
+                "options": [sanitise_html(options[i]) for i in option_order]}
 
 
 @event.listens_for(ItemVersion.content, "set")

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from .content import choice_item, content_to_json
 from .models import Item, ItemStatus, ItemVersion, RequirementCode
 from .seed import demo_irt_parameters
+from .workflow import clean_content
 
 
 def seed_requirements(db: Session, tree: Mapping[str, Any]) -> int:
@@ -50,8 +51,9 @@ def seed_items(db: Session, items: Iterable[Mapping[str, Any]], *,
         db.add(item)
         db.flush()
         irt = demo_irt_parameters(dict(data))
-        content = choice_item(data["type"], data["stem"], list(data["options"]),
-                              list(data["correct"]), data.get("explanation"))
+        # Stored as every other path stores content: sanitised HTML ("A > B" -> "A &gt; B").
+        content = clean_content(choice_item(data["type"], data["stem"], list(data["options"]),
+                                            list(data["correct"]), data.get("explanation")))
         db.add(ItemVersion(item_id=item.id, version=1, kind=content.kind.value,
                            content=content_to_json(content), status=status,
                            irt_a=irt["a"], irt_b=irt["b"], irt_c=irt["c"], irt_is_demo=True))

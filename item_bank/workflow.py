@@ -57,7 +57,8 @@ def clean_content(content: ItemContent, resolve_image: ImageResolver | None = No
     content = replace(
         content, stem=clean(content.stem),
         choices=tuple(Part(p.id, clean(p.text)) for p in content.choices),
-        targets=tuple(Part(p.id, clean(p.text)) for p in content.targets))
+        targets=tuple(Part(p.id, clean(p.text)) for p in content.targets),
+        feedback=None if content.feedback is None else clean(content.feedback))
     problems = item_type(content.kind).validate(content)
     if problems:
         raise InvalidItem(problems)

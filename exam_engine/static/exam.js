@@ -49,9 +49,9 @@
     module.className = "module";
     module.textContent = q.module;
     title.append(" ", module);
-    const stem = document.createElement("p");
+    const stem = document.createElement("div");
     stem.className = "stem";
-    stem.textContent = q.stem;
+    stem.innerHTML = q.stem;  // sanitised HTML from the server's allow-list (item_bank.sanitise)
     const list = document.createElement("div");
     list.className = "options";
     const kind = q.type === "single" ? "radio" : "checkbox";
@@ -66,7 +66,9 @@
       input.addEventListener("change", () => choose(i, input.checked));
       const letter = document.createElement("b");
       letter.textContent = String.fromCharCode(65 + i) + ". ";
-      label.append(input, letter, document.createTextNode(text));
+      const body = document.createElement("span");
+      body.innerHTML = text;  // sanitised HTML, as the stem
+      label.append(input, letter, body);
       list.append(label);
     });
     box.replaceChildren(title, stem, list);
