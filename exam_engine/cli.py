@@ -79,9 +79,13 @@ def close_expired_command(every: float) -> None:
 @click.command("demo")
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
-@click.option("--workers", default=2, type=int)
-def demo_command(host: str, port: int, workers: int) -> None:
-    """init + seed-demo, then serve with gunicorn on the embedded SQLite database."""
+@click.option("--workers", default=None, type=int,
+              help="worker processes (default: 2 with Redis, else 1 with threads)")
+def demo_command(host: str, port: int, workers: int | None) -> None:
+    """init + seed-demo, then serve with gunicorn on the embedded SQLite database.
+
+    Without Redis the cache, pending imports and job progress live in process memory, so the
+    demo serves from one process with threads: every request sees the same memory."""
     from .config import load_config
     from .migrate import upgrade
     config = load_config()
@@ -92,8 +96,11 @@ def demo_command(host: str, port: int, workers: int) -> None:
     with transaction(create_app().extensions["db_sessions"]) as db:
         seed_demo(db, date.today())
     click.echo(f"\n  exam-engine: http://{host}:{port}/   (demo password: see README)\n")
-    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-c", "python:exam_engine.gunicorn_conf",
-                               "--workers", str(workers), "--bind", f"{host}:{port}", "wsgi:app"])
+    processes = ["--workers", str(workers or 2)] if config["REDIS_URL"] or workers else [
+        "--workers", "1", "--threads", "8"]
+    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-c",
+                               "python:exam_engine.gunicorn_conf", *processes,
+                               "--bind", f"{host}:{port}", "wsgi:app"])
 
 
 def register_commands(app: Flask) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import asdict
 from functools import wraps
 from typing import Any
 from urllib.parse import quote
@@ -24,6 +25,7 @@ from exam_engine.web.context import current_user, db
 
 from . import workflow
 from .content import ItemRecord, content_from_json
+from .duplicates import MIN_THRESHOLD
 from .exporting import export_versions
 from .formats import FORMATS, FormatIssue
 from .importing import (
@@ -32,9 +34,10 @@ from .importing import (
     next_item_key,
     preview_import,
 )
+from .item_statistics import VersionStatistics, version_statistics
 from .models import Item, ItemEvent, ItemStatus, ItemVersion
+from .queries import bank_duplicates, latest_versions, refresh_search_text, search_items
 from .queries import coverage as coverage_rows
-from .queries import latest_versions, refresh_search_text, search_items
 
 bank_api_bp = Blueprint("bank_api", __name__, url_prefix="/api/ngan-hang")
 
@@ -212,7 +215,35 @@ def get_item(item_id: int):
                            "code": item.code, "author_id": item.author_id,
                            "created_at": item.created_at.isoformat()},
                   "versions": [version_json(v) for v in item.versions],
-                  "history": [event_json(e) for e in workflow.history(db(), item.id)]})
+                  "history": [event_json(e) for e in workflow.history(db(), item.id)],
+                  "statistics": {str(v.id): statistics_json(version_statistics(db(), v.id))
+                                 for v in item.versions}})
+
+
+def statistics_json(stats: VersionStatistics | None) -> dict[str, Any] | None:
+    """Classical statistics of a version from live exam data (None before any)."""
+    if stats is None:
+        return None
+    data = asdict(stats)
+    data["options"] = [asdict(option) for option in stats.options]
+    return data
+
+
+@bank_api_bp.get("/duplicates")
+@_roles(*READERS)
+def duplicates():
+    module = request.args.get("module") or None
+    try:
+        threshold = float(request.args.get("threshold", "0.85"))
+    except ValueError:
+        threshold = -1.0
+    if not MIN_THRESHOLD <= threshold <= 1:
+        _abort(400, "BadRequest", f"threshold phải từ {MIN_THRESHOLD} đến 1.")
+    pairs = bank_duplicates(db(), module=module, threshold=threshold)
+    return _json({"ok": True, "pairs": [
+        {"first": {"item_id": p.first.item_id, "key": p.first.item.key},
+         "second": {"item_id": p.second.item_id, "key": p.second.item.key},
+         "kind": p.kind, "similarity": round(p.similarity, 4)} for p in pairs]})
 
 
 @bank_api_bp.get("/coverage")

@@ -178,7 +178,10 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {"200": _ok("Câu hỏi", _object({
                         "ok": {"const": True}, "item": {"type": "object"},
                         "versions": {"type": "array", "items": _ref("Version")},
-                        "history": {"type": "array", "items": _ref("Event")}})),
+                        "history": {"type": "array", "items": _ref("Event")},
+                        "statistics": {"type": "object", "description":
+                                       "Thống kê từ dữ liệu thi theo id phiên bản (null khi "
+                                       "chưa có): n_responses, p_value, point_biserial, …"}})),
                         **_errors(401, 403, 404)}}},
         "/items/{item_id}/classification": {
             "put": {"summary": "Phân loại lại câu hỏi (mô-đun, mã, môn, lớp, IC3, thẻ…); "
@@ -256,6 +259,25 @@ def openapi_document() -> dict[str, Any]:
                         "ok": {"const": True},
                         "rows": {"type": "array", "items": _ref("CoverageRow")}})),
                         **_errors(401, 403)}}},
+        "/duplicates": {
+            "get": {"summary": "Các cặp câu hỏi trùng hoặc gần giống trong ngân hàng",
+                    "description": f"Vai trò: {readers}. Không tính câu đã ngừng dùng.",
+                    "parameters": [
+                        {"name": "module", "in": "query", "required": False,
+                         "schema": {"type": "string"}},
+                        {"name": "threshold", "in": "query", "required": False,
+                         "schema": {"type": "number", "minimum": 0.5, "maximum": 1,
+                                    "default": 0.85}}],
+                    "responses": {"200": _ok("Các cặp", _object({
+                        "ok": {"const": True},
+                        "pairs": {"type": "array", "items": _object({
+                            "first": _object({"item_id": {"type": "integer"},
+                                              "key": {"type": "string"}}),
+                            "second": _object({"item_id": {"type": "integer"},
+                                               "key": {"type": "string"}}),
+                            "kind": {"type": "string", "enum": ["exact", "near"]},
+                            "similarity": {"type": "number"}})}})),
+                        **_errors(400, 401, 403)}}},
         "/openapi.json": {
             "get": {"summary": "Tài liệu OpenAPI này", "security": [],
                     "responses": {"200": _ok("OpenAPI 3.1", {"type": "object"})}}},

@@ -1,51 +1,44 @@
-"""Teachers and reviewers: the item bank — search, item page with review actions, import, coverage.
+"""Teachers and reviewers: the item bank — search, bulk actions, the item page with its review
+actions, coverage. (Import, the editor, export and duplicates have modules of their own on the
+same blueprint: ``import_web``, ``editor_web``, ``export_web``, ``duplicates_web``.)
 
-Thin over ``item_bank.workflow``, ``item_bank.importing`` and ``item_bank.queries``: parse the
-form, call one service, commit once, render. A ``WorkflowError`` is shown on the page it came
-from (status 422) with the service's Vietnamese message.
-
-Import keeps the uploaded bytes between preview and confirm in the app cache (Redis when
-configured, else in-process), under a random token held in the user's session, for an hour:
-the teacher confirms without uploading again, and any host behind the load balancer can
-commit the import (with the in-process twin, a single host is assumed).
+Thin over ``item_bank.workflow``, ``item_bank.bulk`` and ``item_bank.queries``: parse the form,
+call one service, commit once, render. A ``WorkflowError`` is shown on the page it came from
+(status 422) with the service's Vietnamese message.
 """
 
 from __future__ import annotations
 
-import base64
 import re
-import secrets
 from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import select
 
 from exam_engine.accounts import Role, User
 from exam_engine.exams.models import ExamSession
 from exam_engine.i18n import localized
-from exam_engine.web.context import cache, current_user, db, roles_required
+from exam_engine.web.context import current_user, db, roles_required
 
 from . import workflow
 from .bulk import ACTIONS as BULK_ACTIONS
 from .bulk import apply_bulk, is_author, may
-from .content import ItemKind, content_from_json
+from .content import content_from_json
 from .formats import FORMATS
 from .item_statistics import version_statistics
 from .models import Item, ItemStatus, ItemVersion
+from .sanitise import sanitise_html
 from .taxonomy import DIFFICULTIES, IC3_BY_CODE, IC3_DOMAINS, SUBJECTS
 from .types import item_type
-from .types.cloze import GAP_MARKER
 
 teacher_bp = Blueprint("bank", __name__, url_prefix="/ngan-hang", template_folder="templates")
 
@@ -53,7 +46,6 @@ BANK_ROLES = (Role.TEACHER, Role.REVIEWER, Role.STAFF)
 REVIEW_ROLES = (Role.REVIEWER, Role.ADMIN)
 MODULES = tuple(f"IU{n:02d}" for n in range(1, 16))
 PAGE_SIZE = 25
-IMPORT_TTL_SECONDS = 3600
 STATUS_VI = {"draft": "Nháp", "in_review": "Đang phản biện", "approved": "Đã duyệt",
              "retired": "Ngừng dùng"}
 KIND_VI = {"single": "Một đáp án", "multiple": "Nhiều đáp án", "true_false4": "Đúng/Sai 4 ý",
@@ -107,7 +99,7 @@ def _search_args() -> dict[str, Any]:
             "code": args.get("code", "").strip() or None,
             "status": status if status in STATUS_VI else None,
             "kind": args.get("kind", "") if args.get("kind", "") in KIND_VI else None,
-            "author_id": _user().id if args.get("mine") else None,
+            "author_id": _user().id if args.get("mine") else args.get("author", type=int),
             "subject": args.get("subject", "").strip() or None,
             "grade": args.get("grade", type=int),
             "ic3_domain": args.get("ic3", "") if args.get("ic3", "") in IC3_BY_CODE else None,
@@ -130,9 +122,12 @@ def index():
                if author_ids else {})
     pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
     query = {k: v for k, v in request.args.items() if k != "page"}
+    all_authors = db().scalars(select(User).where(User.id.in_(
+        select(Item.author_id).distinct())).order_by(User.full_name)).all()
     return render_template("bank/list.html", versions=versions, total=total, page=page,
                            pages=pages, query=query, authors=authors, modules=MODULES,
                            user=_user(), short=_short_stem, subjects=SUBJECTS,
+                           all_authors=all_authors,
                            ic3_domains=IC3_DOMAINS, formats=FORMATS)
 
 
@@ -188,26 +183,6 @@ def bulk_action():
 
 # -- one item ---------------------------------------------------------------------------------
 
-def _preview_html(kind: str, view: dict[str, Any]) -> Markup:
-    """A cloze stem with its gaps as read-only inputs in place; other stems as they are."""
-    stem = view["stem"]
-    if kind != ItemKind.CLOZE:
-        return Markup(stem)  # sanitised HTML (workflow.clean_content)
-    gaps = {gap["id"]: gap for gap in view.get("gaps", [])}
-
-    def gap_html(match: re.Match[str]) -> str:
-        gap = gaps.get(match.group(1))
-        if gap is None:
-            return str(escape(match.group(0)))
-        if gap["input"] == "select":
-            options = "".join(f"<option>{escape(o['text'])}</option>" for o in gap["options"])
-            return (f'<select disabled class="gap" data-gap="{escape(gap["id"])}">'
-                    f"<option>…</option>{options}</select>")
-        return f'<input disabled class="gap" size="12" data-gap="{escape(gap["id"])}">'
-
-    return Markup(GAP_MARKER.sub(gap_html, stem))
-
-
 def _icc_svg(version: ItemVersion) -> Markup | None:
     if version.irt_a is None or version.irt_b is None:
         return None
@@ -244,9 +219,10 @@ def _item_page(version: ItemVersion, *, error: str | None = None, status: int = 
     }
     return render_template(
         "bank/item.html", item=item, version=version, view=view,
-        stem_html=_preview_html(version.kind, view), key_text=kind_type.describe_key(content),
+        key_text=kind_type.describe_key(content),
         events=events, people=people, actions=actions, error=error, is_author=authoring,
-        icc_svg=_icc_svg(version), feedback=content.feedback,
+        icc_svg=_icc_svg(version),
+        feedback=Markup(sanitise_html(content.feedback)) if content.feedback else None,
         stats=version_statistics(db(), version.id)), status
 
 
@@ -297,86 +273,6 @@ def item_action(item_id: int, action: str):
     db().commit()
     flash(done)
     return redirect(url_for("bank.item_page", item_id=item_id, v=version.version))
-
-
-# -- import -----------------------------------------------------------------------------------
-
-@teacher_bp.get("/mau-excel.xlsx")
-@roles_required(*BANK_ROLES)
-def excel_template():
-    from .formats.excel_template import build_template
-    return Response(build_template(), headers={
-        "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "Content-Disposition": 'attachment; filename="mau-nhap-cau-hoi.xlsx"'})
-
-
-def _cache_key(token: str) -> str:
-    return f"bank-import:{token}"
-
-
-def _pending_upload() -> tuple[bytes, str] | None:
-    token = session.get("bank_import")
-    if not token or request.form.get("token") != token:
-        return None
-    stored = cache().get_json(_cache_key(token))
-    if not stored:
-        return None
-    return base64.b64decode(stored["data"]), stored["filename"]
-
-
-@teacher_bp.route("/nhap", methods=["GET", "POST"])
-@roles_required(Role.TEACHER, Role.REVIEWER, Role.STAFF)
-def import_upload():
-    """GET: the upload form. POST: preview the file (nothing written) and keep it for confirm."""
-    if request.method == "GET":
-        return render_template("bank/import.html", preview=None)
-    from .importing import preview_import
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        return render_template("bank/import.html", preview=None, error=localized(
-            "Hãy chọn một tệp để nhập.", "Choose a file to import.")), 422
-    data = upload.read()
-    preview = preview_import(db(), data, upload.filename)
-    token = secrets.token_urlsafe(16)
-    old = session.get("bank_import")
-    if old:
-        cache().delete(_cache_key(old))
-    cache().set_json(_cache_key(token), {"data": base64.b64encode(data).decode("ascii"),
-                                         "filename": upload.filename}, IMPORT_TTL_SECONDS)
-    session["bank_import"] = token
-    return render_template("bank/import.html", preview=preview, token=token,
-                           short=_short_record), (200 if preview.ok else 422)
-
-
-def _short_record(record: Any, length: int = 90) -> str:
-    text = " ".join(re.sub(r"<[^>]+>", " ", record.content.stem).split())
-    return text if len(text) <= length else text[: length - 1] + "…"
-
-
-@teacher_bp.post("/nhap/xac-nhan")
-@roles_required(Role.TEACHER, Role.REVIEWER, Role.STAFF)
-def import_confirm():
-    from .importing import ImportRefused, commit_import
-    pending = _pending_upload()
-    if pending is None:
-        return render_template("bank/import.html", preview=None, error=localized(
-            "Tệp đã tải lên không còn (quá một giờ hoặc đã nhập): hãy tải lên lại.",
-            "The uploaded file has expired or was already imported; upload it again.")), 422
-    data, filename = pending
-    try:
-        versions = commit_import(db(), data, filename, author_id=_user().id,
-                                 submit=bool(request.form.get("submit")))
-    except ImportRefused as refused:
-        db().rollback()
-        return render_template("bank/import.html", preview=None, errors=refused.errors,
-                               error=localized("Không nhập câu nào: tệp còn lỗi.",
-                                               "Nothing imported: the file has errors.")), 422
-    db().commit()
-    token = session.pop("bank_import")
-    cache().delete(_cache_key(token))
-    flash(localized(f"Đã nhập {len(versions)} câu hỏi.", f"{len(versions)} items imported."))
-    status = "in_review" if request.form.get("submit") else "draft"
-    return redirect(url_for("bank.index", mine=1, status=status))
 
 
 # -- coverage ---------------------------------------------------------------------------------

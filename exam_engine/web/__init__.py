@@ -11,7 +11,9 @@ def register_blueprints(app: Flask) -> None:
     from exam_engine.web.candidate import candidate_bp
     from exam_engine.web.errors import register_error_handlers
     from exam_engine.web.staff import staff_bp
-    from item_bank import duplicates_web, export_web  # noqa: F401 - routes on teacher_bp
+
+    # routes on teacher_bp, one module per page group
+    from item_bank import duplicates_web, editor_web, export_web, import_web  # noqa: F401
     from item_bank.api import bank_api_bp
     from item_bank.media_web import media_bp
     from item_bank.web import teacher_bp

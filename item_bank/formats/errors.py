@@ -44,6 +44,9 @@ class FormatErrors(Exception):
 class ImportResult:
     records: list[ItemRecord]
     warnings: list[FormatIssue] = field(default_factory=list)
+    # Where each record sits, as the errors name it ("sheet Câu hỏi, hàng 7"), when the format
+    # knows better than its position; the importer then need not read the file again.
+    locations: list[str] = field(default_factory=list)
 
 
 @dataclass

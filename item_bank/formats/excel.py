@@ -206,7 +206,7 @@ def read(data: bytes, filename: str) -> ImportResult:
     records = finish(collector, built, locate)
     records_problem(collector, records)
     collector.raise_if_errors()
-    return ImportResult(records, collector.warnings)
+    return ImportResult(records, collector.warnings, [location for location, _ in built])
 
 
 def _read_media(rows: list[tuple[Any, ...]], collector: IssueCollector

@@ -91,3 +91,31 @@ def test_teacher_imports_excel_reviewer_approves_coverage_counts(db, live_server
     expect(reviewer.locator('#coverage tr[data-code="IU06"]')).not_to_have_class(
         re.compile("short"))
     reviewer.screenshot(path="/tmp/exam_engine_bank_coverage.png", full_page=True)
+
+
+def test_a_large_file_shows_its_progress_then_the_preview_then_imports(db, live_server,
+                                                                         make_user, new_context):
+    from tests.item_bank.test_import_bulk import varied_records
+    seed_requirements(db, load_requirements())
+    db.commit()
+    make_user("giaovien", Role.TEACHER)
+    workbook = write("excel", varied_records(3_000)).data
+
+    teacher = new_context().new_page()
+    bank_login(teacher, "giaovien")
+    teacher.goto("/ngan-hang/nhap")
+    teacher.set_input_files("#upload input[name=file]", files=[
+        {"name": "ngân-hàng-lớn.xlsx", "mimeType": XLSX, "buffer": workbook}])
+    # the page of the running preview polls its progress (bank-import.js), then shows the preview
+    with teacher.expect_response(re.compile(r"/ngan-hang/nhap/tien-do/")) as polled:
+        teacher.click("#upload button[type=submit]")
+        expect(teacher.locator("#job-progress")).to_be_visible()
+    assert polled.value.json()["status"] in ("running", "done")
+    expect(teacher.locator("#preview-rows tbody tr")).to_have_count(3_000, timeout=60_000)
+    expect(teacher.locator("#errors")).to_have_count(0)
+
+    with teacher.expect_response(re.compile(r"/ngan-hang/nhap/tien-do/")):
+        teacher.click("#confirm button[type=submit]")
+        expect(teacher.locator("#import-job h2")).to_have_text("Đang nhập câu hỏi…")
+    teacher.wait_for_url(re.compile(r"/ngan-hang/\?.*status=draft"), timeout=60_000)
+    expect(teacher.locator(".flash")).to_have_text("Đã nhập 3000 câu hỏi.")

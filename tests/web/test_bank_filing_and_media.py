@@ -57,6 +57,25 @@ def test_items_are_found_by_subject_grade_ic3_domain_and_tag(client, filed):
     assert keys("tag=h%C3%A0m&ic3=CC") == ["K0"]
 
 
+def test_items_are_found_by_author(client, db, filed):
+    other = make_other_author(db)
+    login(client, "giaovien")
+    page = client.get(f"/ngan-hang/?author={other.id}").get_data(as_text=True)
+    assert 'data-key="K9"' in page and 'data-key="K0"' not in page
+    assert "Lê Văn Tám</option>" in page  # the author list names everyone who wrote items
+
+
+def make_other_author(db):
+    from exam_engine.accounts import create_user
+    author = create_user(db, "tacgia2", "mật-khẩu-123", "Lê Văn Tám", Role.TEACHER)
+    workflow.create_item(db, ItemRecord(choice_item("single", "Ổ cứng SSD khác HDD ở điểm nào?",
+                                                    ["Không có đĩa quay", "Rẻ hơn"], [0]),
+                                        module="IU04", code="IU04.5.2"),
+                         key="K9", author_id=author.id)
+    db.commit()
+    return author
+
+
 def test_the_item_page_shows_where_the_item_is_filed(client, filed):
     login(client, "giaovien")
     page = client.get(f"/ngan-hang/cau-hoi/{filed[0].item_id}").get_data(as_text=True)
@@ -166,3 +185,18 @@ def test_the_api_files_a_general_subject_item_and_reclassifies_without_a_new_ver
     wrong = client.put(f"{API}/items/{item_id}/classification", headers={"X-CSRFToken": token},
                        json={"module": "IU04", "code": "IU06.4.1"})
     assert wrong.status_code == 422 and wrong.json["problems"][0]["field"] == "code"
+
+
+def test_the_api_lists_duplicates_and_refuses_a_bad_threshold(client, filed):
+    login(client, "giaovien")
+    pairs = client.get(f"{API}/duplicates").json["pairs"]
+    assert [(p["first"]["key"], p["second"]["key"], p["kind"]) for p in pairs] == [
+        ("K0", "K2", "exact")]
+    assert client.get(f"{API}/duplicates?threshold=0.2").status_code == 400
+    assert client.get(f"{API}/duplicates?threshold=abc").status_code == 400
+
+
+def test_the_api_item_carries_statistics_once_there_are_data(client, filed):
+    login(client, "giaovien")
+    item = client.get(f"{API}/items/{filed[0].item_id}").json
+    assert item["statistics"] == {str(filed[0].id): None}  # no exam has used it yet

@@ -200,9 +200,9 @@ def test_import_preview_lists_every_error_and_imports_nothing(client, db, make_u
                      module="IU04", code="IU04.99.9")
     data = write("excel", [good, bad]).data
     token = login(client, "giaovien")
-    response = client.post("/ngan-hang/nhap", data={"csrf_token": token,
-                                                    "file": (_io(data), "cau-hoi.xlsx")},
-                           content_type="multipart/form-data")
+    response = finished_job(client, client.post(
+        "/ngan-hang/nhap", data={"csrf_token": token, "file": (_io(data), "cau-hoi.xlsx")},
+        content_type="multipart/form-data"))
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     errors = page[page.index('id="errors"'):]
@@ -221,18 +221,41 @@ def test_import_confirm_creates_drafts_of_the_uploaded_file(client, db, make_use
                                     ["Ctrl+C", "Ctrl+V", "Ctrl+X", "Ctrl+Z"], [0]),
                         module="IU03", code="IU03.4.1")
     token = login(client, "giaovien")
-    preview = client.post("/ngan-hang/nhap", data={
+    preview = finished_job(client, client.post("/ngan-hang/nhap", data={
         "csrf_token": token, "file": (_io(write("excel", [record]).data), "cau-hoi.xlsx")},
-        content_type="multipart/form-data").get_data(as_text=True)
+        content_type="multipart/form-data")).get_data(as_text=True)
     assert "Phím tắt sao chép là gì?" in preview
     upload = re.search(r'name="token" value="([^"]+)"', preview).group(1)
-    response = client.post("/ngan-hang/nhap/xac-nhan", data={"csrf_token": token,
-                                                             "token": upload})
+    response = finished_job(client, client.post("/ngan-hang/nhap/xac-nhan", data={
+        "csrf_token": token, "token": upload}))
     assert response.status_code == 302 and "status=draft" in response.headers["Location"]
     versions = db.scalars(select(ItemVersion)).all()
     assert [(v.status, v.author_id) for v in versions] == [(ItemStatus.DRAFT, teacher.id)]
     again = client.post("/ngan-hang/nhap/xac-nhan", data={"csrf_token": token, "token": upload})
     assert again.status_code == 422  # the upload is spent: no double import
+
+
+def test_an_import_job_is_seen_only_by_the_teacher_who_started_it(app, client, db, make_user,
+                                                                  tree):
+    make_user("giaovien", Role.TEACHER)
+    make_user("dongnghiep", Role.TEACHER)
+    record = ItemRecord(choice_item("single", "Phím tắt dán là gì?",
+                                    ["Ctrl+C", "Ctrl+V", "Ctrl+X", "Ctrl+Z"], [1]),
+                        module="IU03", code="IU03.4.1")
+    token = login(client, "giaovien")
+    started = client.post("/ngan-hang/nhap", data={
+        "csrf_token": token, "file": (_io(write("excel", [record]).data), "cau-hoi.xlsx")},
+        content_type="multipart/form-data")
+    job_page = started.headers["Location"]
+    job_id = job_page.rsplit("/", 1)[-1]
+    assert finished_job(client, started).status_code == 200
+    english = client.get(f"/ngan-hang/nhap/tien-do/{job_id}?lang=en").get_json()
+    assert english["phase"] == "Checking each item"
+    colleague = app.test_client()
+    login(colleague, "dongnghiep")
+    assert colleague.get(job_page).status_code == 404
+    assert colleague.get(f"/ngan-hang/nhap/tien-do/{job_id}").status_code == 404
+    assert client.get("/ngan-hang/nhap/tien-do/" + "z" * 32).status_code == 404
 
 
 def test_excel_template_downloads(client, make_user):
@@ -262,6 +285,42 @@ def _row(page: str, code: str) -> str:
     return page[start:page.index("</tr>", start)]
 
 
+def finished_job(client, started):
+    """The page of the job a POST started (preview or import), once the job has ended."""
+    from exam_engine.jobs import wait_for_job
+    assert started.status_code == 303, started.get_data(as_text=True)
+    job_page = started.headers["Location"]
+    job_id = job_page.rstrip("/").rsplit("/", 1)[-1]
+    assert wait_for_job(job_id, timeout=60)
+    progress = client.get(f"/ngan-hang/nhap/tien-do/{job_id}").get_json()
+    assert progress["status"] in ("done", "failed") and progress["percent"] == 100
+    return client.get(job_page)
+
+
 def _io(data: bytes):
     import io
     return io.BytesIO(data)
+
+
+def test_a_file_without_filing_is_filed_where_the_teacher_says(client, db, make_user, tree):
+    make_user("giaovien", Role.TEACHER)
+    aiken = ("Phím tắt nào dán nội dung?\nA. Ctrl+C\nB. Ctrl+V\nANSWER: B\n\n"
+             "Phím tắt nào hoàn tác?\nA. Ctrl+Z\nB. Ctrl+Y\nANSWER: A\n").encode()
+    token = login(client, "giaovien")
+    refused = finished_job(client, client.post("/ngan-hang/nhap", data={
+        "csrf_token": token, "file": (_io(aiken), "cu.txt")},
+        content_type="multipart/form-data"))
+    assert refused.status_code == 422 and "Cần mô-đun và mã yêu cầu" in refused.get_data(
+        as_text=True)
+    preview = finished_job(client, client.post("/ngan-hang/nhap", data={
+        "csrf_token": token, "file": (_io(aiken), "cu.txt"), "default_module": "IU03",
+        "default_code": "IU03.4.1", "default_subject": "Tin học", "default_grade": "10",
+        "default_ic3_domain": "TB"}, content_type="multipart/form-data"))
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "IU03 / IU03.4.1" in page and "Tin học lớp 10" in page
+    upload = re.search(r'name="token" value="([^"]+)"', page).group(1)
+    finished_job(client, client.post("/ngan-hang/nhap/xac-nhan", data={
+        "csrf_token": token, "token": upload}))
+    items = db.scalars(select(Item).order_by(Item.id)).all()
+    assert [(i.module, i.code, i.subject, i.grade, i.ic3_domain) for i in items] == [
+        ("IU03", "IU03.4.1", "Tin học", 10, "TB")] * 2
