@@ -288,6 +288,6 @@ EN: dict[str, str] = {
     "Kiểm tra từng câu hỏi": "Checking each item",
     "Làm sạch nội dung và lưu hình ảnh": "Cleaning the content and storing the images",
     "Ghi câu hỏi vào ngân hàng": "Writing the items to the bank",
-    "Phân loại cho các câu tệp không ghi (ví dụ tệp Aiken)": "Filing for items the file does not file (an Aiken file, say)",
+    "Phân loại mặc định (cho các câu tệp chưa ghi phân loại, ví dụ tệp Aiken)": "Default filing (for items the file does not file, as in an Aiken file)",
     "Câu nào trong tệp đã ghi mô-đun, mã, môn học… thì giữ phân loại của nó.": "Items that name their own module, code, subject… keep it.",
 }

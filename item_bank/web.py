@@ -194,6 +194,11 @@ def _icc_svg(version: ItemVersion) -> Markup | None:
                             [-version.irt_a * version.irt_b], [c])
     fig = plot_item_characteristic_curves(params, item_names=[version.item.key],
                                           figsize=(5.0, 3.0))
+    axes = fig.axes[0]  # the plotting core labels in English; the page speaks the user's language
+    axes.set_title(localized("Đường cong đặc trưng câu hỏi", "Item characteristic curve")
+                   + f" ({params.model})")
+    axes.set_xlabel(localized("θ (năng lực)", "θ (ability)"))
+    axes.set_ylabel(localized("Xác suất trả lời đúng", "P(correct)"))
     svg = figure_to_bytes(fig, "svg").decode("utf-8")
     return Markup(svg[svg.find("<svg"):])
 
