@@ -26,7 +26,7 @@ from exam_engine.web.context import current_user, db
 from . import workflow
 from .content import ItemRecord, content_from_json
 from .duplicates import MIN_THRESHOLD
-from .exporting import export_versions
+from .exporting import export_versions, versions_to_export
 from .formats import FORMATS, FormatIssue
 from .importing import (
     ImportPreview,
@@ -36,7 +36,7 @@ from .importing import (
 )
 from .item_statistics import VersionStatistics, version_statistics
 from .models import Item, ItemEvent, ItemStatus, ItemVersion
-from .queries import bank_duplicates, latest_versions, refresh_search_text, search_items
+from .queries import bank_duplicates, refresh_search_text, search_items
 from .queries import coverage as coverage_rows
 
 bank_api_bp = Blueprint("bank_api", __name__, url_prefix="/api/ngan-hang")
@@ -265,16 +265,9 @@ def export():
                f"{', '.join(FORMATS)}.")
     status = request.args.get("status", ItemStatus.APPROVED.value)
     module = request.args.get("module") or None
-    if status == "all":
-        versions = latest_versions(db(), module=module)
-    elif status in {s.value for s in ItemStatus}:
-        query = (select(ItemVersion).join(Item, Item.id == ItemVersion.item_id)
-                 .where(ItemVersion.status == ItemStatus(status)).order_by(Item.id))
-        if module:
-            query = query.where(Item.module == module)
-        versions = list(db().scalars(query))
-    else:
+    if status != "all" and status not in {s.value for s in ItemStatus}:
         _abort(400, "BadRequest", f"Trạng thái “{status}” không hợp lệ.")
+    versions = versions_to_export(db(), status, module)
     result = export_versions(db(), fmt, versions)
     response = Response(result.data, mimetype="application/octet-stream")
     response.headers["Content-Disposition"] = (

@@ -5,26 +5,12 @@ item-bank API's ``/api/ngan-hang/export``, with the same filters)."""
 from __future__ import annotations
 
 from flask import abort, render_template, request
-from sqlalchemy import select
 
 from exam_engine.web.context import db, roles_required
 
-from .exporting import export_versions
+from .exporting import export_versions, versions_to_export
 from .formats import FORMATS
-from .models import Item, ItemStatus, ItemVersion
-from .queries import latest_versions
 from .web import BANK_ROLES, MODULES, teacher_bp
-
-
-def versions_to_export(status: str, module: str | None) -> list[ItemVersion]:
-    """``approved``: every approved version; ``all``: every item's latest version."""
-    if status == "all":
-        return latest_versions(db(), module=module)
-    query = (select(ItemVersion).join(Item, Item.id == ItemVersion.item_id)
-             .where(ItemVersion.status == ItemStatus(status)).order_by(Item.id))
-    if module:
-        query = query.where(Item.module == module)
-    return list(db().scalars(query))
 
 
 @teacher_bp.get("/xuat")
@@ -36,7 +22,7 @@ def export_page():
     if fmt not in FORMATS or status not in ("approved", "all") or module not in (None,
                                                                                  *MODULES):
         abort(400)
-    versions = versions_to_export(status, module)
+    versions = versions_to_export(db(), status, module)
     result = export_versions(db(), fmt, versions)
     return render_template("bank/export.html", fmt=FORMATS[fmt], status=status, module=module,
                            count=len(versions), not_carried=result.not_carried,

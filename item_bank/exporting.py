@@ -6,14 +6,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .content import ItemRecord
 from .formats import ExportResult, write
 from .media import with_embedded_media
-from .models import ItemVersion
+from .models import Item, ItemStatus, ItemVersion
+from .queries import latest_versions
 
-__all__ = ["export_versions", "record_of"]
+__all__ = ["export_versions", "record_of", "versions_to_export"]
+
+
+def versions_to_export(db: Session, status: str, module: str | None = None
+                       ) -> list[ItemVersion]:
+    """``all``: every item's latest version; a status (``approved`` …): every version in it."""
+    if status == "all":
+        return latest_versions(db, module=module)
+    query = (select(ItemVersion).join(Item, Item.id == ItemVersion.item_id)
+             .where(ItemVersion.status == ItemStatus(status)).order_by(Item.id))
+    if module:
+        query = query.where(Item.module == module)
+    return list(db.scalars(query))
 
 
 def record_of(version: ItemVersion) -> ItemRecord:
