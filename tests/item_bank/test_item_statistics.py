@@ -162,3 +162,14 @@ def test_item_page_shows_the_statistics_and_the_distractor_table(client, db, sit
     english = client.get(f"/ngan-hang/cau-hoi/{db.get(ItemVersion, sitting.single).item_id}"
                          "?lang=en").get_data(as_text=True)
     assert "Option analysis" in english and "Point-biserial correlation" in english
+
+
+def test_the_api_serves_the_same_statistics(client, db, sitting, make_user):
+    make_user("giaovien", Role.TEACHER)
+    login(client, "giaovien")
+    item_id = db.get(ItemVersion, sitting.single).item_id
+    stats = client.get(f"/api/ngan-hang/items/{item_id}").json["statistics"][str(sitting.single)]
+    assert (stats["n_responses"], stats["n_omitted"]) == (5, 1)
+    assert stats["p_value"] == pytest.approx(0.4)
+    assert [(o["label"], o["is_key"], o["count"]) for o in stats["options"]] == [
+        ("A", False, 1), ("B", True, 2), ("C", False, 1), ("D", False, 0)]
