@@ -7,11 +7,13 @@ The template is itself a valid import file: importing it gives the three example
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 from openpyxl.styles import Alignment, Font
 
 from item_bank.content import ItemContent, ItemKind, ItemRecord, Part
 from item_bank.formats.excel import HEADERS, KIND_LABELS, new_workbook, record_row, set_row
+from item_bank.taxonomy import tags_with_ic3
 
 INSTRUCTION_SHEET = "Hướng dẫn"
 
@@ -19,7 +21,8 @@ COLUMN_HELP: list[tuple[str, str]] = [
     ("Mã câu", "Mã riêng của câu hỏi (không bắt buộc), ví dụ IU04-001. Dùng để nhận ra câu khi "
      "nhập lại."),
     ("Loại câu", "Bắt buộc. Một trong: " + "; ".join(KIND_LABELS.values()) + "."),
-    ("Mô-đun", "Mô-đun theo Thông tư 03/2014/TT-BTTTT, ví dụ IU04."),
+    ("Mô-đun", "Mô-đun theo Thông tư 03/2014/TT-BTTTT, ví dụ IU04. Câu hỏi cần mô-đun và mã "
+     "yêu cầu, hoặc môn học (câu của các môn phổ thông), hoặc cả hai."),
     ("Mã yêu cầu", "Mã yêu cầu cần đạt, ví dụ IU04.5.2."),
     ("Độ khó", "Dễ, Trung bình hoặc Khó (ước lượng của người soạn)."),
     ("Nội dung câu hỏi", "Bắt buộc. Văn bản câu hỏi. Câu điền khuyết đánh dấu ô trống bằng "
@@ -33,7 +36,10 @@ COLUMN_HELP: list[tuple[str, str]] = [
     ("Chấm điểm", "Nhiều lựa chọn: “Từng phần” hoặc “Tất cả hoặc không” (mặc định). Trả lời "
      "ngắn: “Phân biệt hoa thường” hoặc “Không phân biệt hoa thường” (mặc định)."),
     ("Giải thích", "Lời giải thích hiện sau khi trả lời trong bài luyện tập (không hiện khi thi)."),
-    ("Thẻ", "Các thẻ, cách nhau bằng dấu phẩy, ví dụ: hàm, SUM."),
+    ("Thẻ", "Các thẻ, cách nhau bằng dấu phẩy, ví dụ: hàm, SUM. Lĩnh vực IC3 GS6 ghi là thẻ "
+     "“IC3:mã” với mã là TB (Kiến thức cơ bản về công nghệ), DC (Công dân số), IM (Quản lý "
+     "thông tin), CC (Tạo nội dung), CO (Giao tiếp), CL (Hợp tác) hoặc SS (An toàn và bảo "
+     "mật), ví dụ: hàm, IC3:CC."),
     ("Tiêu đề", "Tên ngắn của câu hỏi (không bắt buộc)."),
     ("Môn học", "Môn học với các môn phổ thông, ví dụ Toán, Tin học."),
     ("Lớp", "Khối lớp, từ 1 đến 12."),
@@ -69,7 +75,7 @@ def example_records() -> list[ItemRecord]:
                 feedback="Hàm SUM cộng các giá trị số trong vùng.",
             ),
             external_id="IU04-001", module="IU04", code="IU04.5.2", difficulty="easy",
-            tags=("hàm", "SUM"),
+            tags=("hàm", "SUM"), ic3_domain="CC",
         ),
         ItemRecord(
             content=ItemContent(
@@ -98,6 +104,8 @@ def build_template() -> bytes:
     """The template workbook as bytes (sheets "Câu hỏi" and "Hướng dẫn")."""
     workbook, sheet = new_workbook()
     for number, record in enumerate(example_records(), start=2):
+        # as formats.write does: the IC3 domain travels as an "IC3:<code>" tag
+        record = replace(record, tags=tags_with_ic3(record.tags, record.ic3_domain))
         set_row(sheet, number, record_row(record.content, record))
     guide = workbook.create_sheet(INSTRUCTION_SHEET)
     guide.column_dimensions["A"].width = 28
