@@ -118,3 +118,32 @@ def test_stems_are_sanitised_before_they_are_stored(db, people):
     version = create_item(db, dirty, key="IU04-905", author_id=author.id)
     assert version.stem.startswith("Hàm <b>SUM</b> làm gì?")
     assert "script" not in version.stem and "onerror" not in version.stem
+
+
+def test_reclassifying_keeps_the_content_and_the_approval_and_rewrites_the_tags(db, people):
+    from item_bank.models import Item, ItemEvent
+    from item_bank.workflow import Classification, reclassify
+    author, reviewer = people
+    version = create_item(db, replace_tags(record(), ("hàm", "SUM")), key="IU04-910",
+                          author_id=author.id)
+    submit_for_review(db, version, actor_id=author.id)
+    approve(db, version, reviewer_id=reviewer.id)
+    db.commit()
+    item = db.get(Item, version.item_id)
+    # keep one tag under another spelling, drop one, add one: same (item, folded tag) key reused
+    reclassify(db, item, Classification(module="IU04", code="IU04", subject="Tin học", grade=10,
+                                        tags=("HÀM", "bảng tính")), actor_id=author.id)
+    db.commit()
+    db.expire_all()
+    item = db.get(Item, version.item_id)
+    assert item.tags == ("HÀM", "bảng tính") and (item.subject, item.grade) == ("Tin học", 10)
+    assert [v.status for v in item.versions] == [ItemStatus.APPROVED]
+    event = db.scalars(select(ItemEvent).where(ItemEvent.action == "reclassified")).one()
+    assert event.comment == "subject, grade, tags"
+    reclassify(db, item, Classification.of_item(item), actor_id=author.id)  # no change, no event
+    assert db.scalars(select(ItemEvent).where(ItemEvent.action == "reclassified")).all() == [event]
+
+
+def replace_tags(item_record: ItemRecord, tags: tuple[str, ...]) -> ItemRecord:
+    from dataclasses import replace
+    return replace(item_record, tags=tags)
