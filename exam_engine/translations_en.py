@@ -290,4 +290,12 @@ EN: dict[str, str] = {
     "Ghi câu hỏi vào ngân hàng": "Writing the items to the bank",
     "Phân loại mặc định (cho các câu tệp chưa ghi phân loại, ví dụ tệp Aiken)": "Default filing (for items the file does not file, as in an Aiken file)",
     "Câu nào trong tệp đã ghi mô-đun, mã, môn học… thì giữ phân loại của nó.": "Items that name their own module, code, subject… keep it.",
+    # the exam page: answer areas of every item kind (exam_items.js)
+    "Mệnh đề": "Statement",
+    "Với mỗi mục bên trái, chọn số của mục tương ứng ở cột phải.": "For each item on the left, choose the number of its match in the right-hand column.",
+    "Ghép mục": "Match item",
+    "Chọn vị trí của từng mục (1 là đầu tiên).": "Choose the place of each item (1 is first).",
+    "Vị trí của mục": "Place of item",
+    "Câu trả lời": "Answer",
+    "Nhập một số; phần thập phân ngăn cách bằng dấu phẩy hoặc dấu chấm, không dùng dấu ngăn cách hàng nghìn.": "Type a number; decimals after a comma or a point, no thousands separators.",
 }

@@ -10,6 +10,8 @@ grading core (``live_responses``). Forms differ per candidate, so the data are s
   held fixed at them, whatever their number of responses, and the latent mean and SD are
   estimated: the new versions land on the scale of the old ones and the scale stays put.
   Without anchors the scale is fixed by θ ~ N(0, 1) in the calibrated population.
+* Partial credit (true/false-4, matching, cloze …) counts as right only when full, since the
+  models are dichotomous — the same rule as the attempt's ability.
 * The freely estimated versions get irt_a, irt_b (= −d/a), irt_c (0 outside the 3PL) and
   ``irt_is_demo = False``, with an ``ItemEvent`` "calibrated" each.
 
@@ -119,9 +121,9 @@ def calibrate_from_live_data(
     rows = kept[live.item]
     person_ids, person = np.unique(live.person[rows], return_inverse=True)
     item_of = np.cumsum(kept) - 1
-    score = live.score[rows]
-    if model in DICHOTOMOUS_MODELS and not np.isin(score, (0.0, 1.0)).all():
-        raise ValueError(f"{model} needs scores of 0 or 1; found partial credit")
+    # The dichotomous models see full credit as right and partial credit as wrong, as the
+    # ability of a graded attempt does (exam_engine.exams.ability).
+    score = (live.score[rows] >= 1.0) if model in DICHOTOMOUS_MODELS else live.score[rows]
     data = ResponseData(person, item_of[live.item[rows]], score.astype(np.int64),
                         person_ids.size, int(kept.sum()))
     kept_ids = live.version_ids[kept]

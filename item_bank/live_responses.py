@@ -2,8 +2,9 @@
 
 Persons are attempts and items are item *versions* (an attempt points at the exact version it
 showed). Each response is scored by the exam's own grading core (``exam_engine.exams.grading``),
-so the statistics and the calibration see exactly the scores the candidates were given. An
-omitted question (no answer, or an empty selection) is presented and scores 0, as in grading.
+so the statistics and the calibration see exactly the scores the candidates were given: 0/1 for
+single and multiple choice, the type's credit 0 … 1 for the other kinds (partial credit). An
+omitted question (no answer, or an empty response) is presented and scores 0, as in grading.
 
 Two queries, whatever the number of attempts: the attempts' slots with their answers, then the
 keys of the versions they point at. Only SUBMITTED attempts count (``exam_engine.exams.states``).
@@ -18,10 +19,11 @@ import numpy as np
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from exam_engine.exams.grading import GradedItem, item_score, to_original
+from exam_engine.exams.grading import CHOICE_KINDS, graded_item, item_score
 from exam_engine.exams.models import Answer, Attempt, AttemptItem, Candidate
 from exam_engine.exams.states import AttemptStatus
 from item_bank.models import ItemVersion
+from item_bank.types.base import is_blank
 
 __all__ = ["LiveResponses", "collect_live_responses"]
 
@@ -36,9 +38,10 @@ class LiveResponses:
         person: (n_obs,) int index into ``attempt_ids``.
         item: (n_obs,) int index into ``version_ids``.
         position: (n_obs,) int position of the question in the attempt's form.
-        score: (n_obs,) float score given by the grading core (0/1 today).
+        score: (n_obs,) float credit given by the grading core (0 … 1).
         chosen: (n_obs,) int64 bit mask of the *original* option indices chosen (bit o set =
-            option o chosen); 0 is an omitted question.
+            option o chosen) of single/multiple choice items; 0 for the other kinds.
+        answered: (n_obs,) bool: a response is stored (any kind).
         totals: (n_persons,) float total score of each attempt over its own form.
     """
 
@@ -50,6 +53,7 @@ class LiveResponses:
     score: np.ndarray
     chosen: np.ndarray
     totals: np.ndarray
+    answered: np.ndarray
 
     @property
     def n_obs(self) -> int:
@@ -57,8 +61,8 @@ class LiveResponses:
 
     @property
     def omitted(self) -> np.ndarray:
-        """(n_obs,) bool: the candidate chose nothing."""
-        return self.chosen == 0
+        """(n_obs,) bool: the candidate chose or typed nothing."""
+        return ~self.answered
 
     def chosen_matrix(self, n_options: int) -> np.ndarray:
         """(n_obs, n_options) bool: whether each original option was chosen."""
@@ -107,17 +111,23 @@ def collect_live_responses(
     rows = db.execute(query).all()
 
     used = sorted({row.item_version_id for row in rows})
-    keys = {version.id: (version.kind, frozenset(version.correct)) for version in
-            db.scalars(select(ItemVersion).where(ItemVersion.id.in_(used)))} if used else {}
+    versions = {version.id: version for version in
+                db.scalars(select(ItemVersion).where(ItemVersion.id.in_(used)))} if used else {}
 
     # Scoring goes through the grading core one response at a time: the rule lives there.
-    chosen = np.empty(len(rows), dtype=np.int64)
+    chosen = np.zeros(len(rows), dtype=np.int64)
     score = np.empty(len(rows), dtype=float)
+    answered = np.empty(len(rows), dtype=bool)
     for n, row in enumerate(rows):
-        kind, correct = keys[row.item_version_id]
-        picked = to_original(row.selected or (), row.option_order)
-        chosen[n] = sum(1 << option for option in picked)
-        score[n] = item_score(GradedItem(row.module, kind, correct, picked))
+        version = versions[row.item_version_id]
+        graded = graded_item(row.module, version.kind, version.content, row.option_order,
+                             row.selected)
+        if version.kind in CHOICE_KINDS:
+            chosen[n] = sum(1 << option for option in graded.selected)
+            answered[n] = bool(graded.selected)
+        else:
+            answered[n] = not is_blank(row.selected)
+        score[n] = item_score(graded)
 
     attempt_of = np.fromiter((row.attempt_id for row in rows), dtype=np.int64, count=len(rows))
     version_of = np.fromiter((row.item_version_id for row in rows), dtype=np.int64,
@@ -127,5 +137,6 @@ def collect_live_responses(
     totals = np.bincount(person, weights=score, minlength=attempt_ids.size)
     position = np.fromiter((row.position for row in rows), dtype=np.int64, count=len(rows))
     return LiveResponses(attempt_ids, version_ids_arr, person.astype(np.int64),
-                         item.astype(np.int64), position, score, chosen, totals.astype(float))
+                         item.astype(np.int64), position, score, chosen, totals.astype(float),
+                         answered)
 

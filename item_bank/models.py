@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exam_engine.db import Base, UTCDateTime, utcnow
 
-from .content import ItemContent, content_from_json
+from .content import ItemContent, ItemKind, content_from_json
 
 
 class ItemStatus(enum.StrEnum):
@@ -156,16 +156,26 @@ class ItemVersion(Base):
         right = [right] if isinstance(right, str) else list(right)
         return [i for i, part in enumerate(self.content["choices"]) if part["id"] in right]
 
-    def candidate_view(self, option_order: list[int]) -> dict[str, Any]:
-        """What a candidate's browser may see: stem and options in his order, never the key.
+    def candidate_view(self, option_order: list[int] | dict[str, Any]) -> dict[str, Any]:
+        """What a candidate's browser may see, in his order, never the key nor the feedback.
+
+        Single/multiple choice: ``{"type", "stem", "options"}``, options in ``option_order``
+        (shown position -> original index). Other kinds: ``{"type", "stem", "view"}``, the
+        type's view rebuilt from the stored display order (``ItemType.view_in_order``).
 
         Texts are sanitised HTML, sanitised again here (idempotent, microseconds) so that rows
         stored before every path sanitised — plain "A > B" or "GD&ĐT" — still reach the page
         as safe HTML that shows the same text."""
+        from .preview import sanitised_content
         from .sanitise import sanitise_html
-        options = self.options
-        return {"type": self.kind, "stem": sanitise_html(self.stem),
-                "options": [sanitise_html(options[i]) for i in option_order]}
+        from .types import item_type
+        if self.kind in (ItemKind.SINGLE, ItemKind.MULTIPLE):
+            options = self.options
+            return {"type": self.kind, "stem": sanitise_html(self.stem),
+                    "options": [sanitise_html(options[i]) for i in option_order]}
+        content = sanitised_content(self.content_model)
+        view = item_type(self.kind).view_in_order(content, dict(option_order))
+        return {"type": self.kind, "stem": content.stem, "view": view}
 
 
 @event.listens_for(ItemVersion.content, "set")

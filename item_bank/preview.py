@@ -41,13 +41,18 @@ def candidate_stem_html(view: Mapping[str, Any]) -> Markup:
     return Markup(GAP_MARKER.sub(gap_html, stem))
 
 
-def preview_view(content: ItemContent) -> dict[str, Any] | None:
-    """The candidate view of content that may still be unfinished (the editor's form), with its
-    HTML sanitised as saving would; ``None`` when the type cannot show it yet."""
-    content = replace(
+def sanitised_content(content: ItemContent) -> ItemContent:
+    """``content`` with its stem and parts sanitised as saving does (idempotent)."""
+    return replace(
         content, stem=sanitise_html(content.stem),
         choices=tuple(Part(p.id, sanitise_html(p.text)) for p in content.choices),
         targets=tuple(Part(p.id, sanitise_html(p.text)) for p in content.targets))
+
+
+def preview_view(content: ItemContent) -> dict[str, Any] | None:
+    """The candidate view of content that may still be unfinished (the editor's form), with its
+    HTML sanitised as saving would; ``None`` when the type cannot show it yet."""
+    content = sanitised_content(content)
     try:
         return item_type(content.kind).candidate_view(content, rng=None)["view"]
     except (KeyError, TypeError, ValueError, AttributeError):

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+
+from item_bank.content import ItemContent
+from item_bank.types import item_type
 
 
 @dataclass(frozen=True)
@@ -17,7 +21,9 @@ class FormSlot:
     position: int
     module: str
     item_version_id: int
-    option_order: tuple[int, ...]  # shown position -> original option index
+    # choice items: shown position -> original option index; other kinds: the type's display
+    # order of part ids (``ItemType.candidate_view(...)["order"]``)
+    option_order: tuple[int, ...] | dict[str, Any]
 
 
 class InsufficientItems(ValueError):
@@ -38,11 +44,14 @@ def check_pools(pools: Mapping[str, Sequence[int]], counts: Mapping[str, int]) -
 
 
 def assemble_form(pools: Mapping[str, Sequence[int]], counts: Mapping[str, int],
-                  n_options: Mapping[int, int], rng: np.random.Generator) -> list[FormSlot]:
+                  shapes: Mapping[int, int | ItemContent],
+                  rng: np.random.Generator) -> list[FormSlot]:
     """One random form: ``counts[module]`` distinct items drawn from ``pools[module]``
-    (item version ids), modules in code order, items and options shuffled.
+    (item version ids), modules in code order, items and their parts shuffled.
 
-    ``n_options[item_version_id]`` is how many options the item has.
+    ``shapes[item_version_id]`` is, for a single/multiple choice item, how many options it has
+    (its options are permuted); for any other kind, its content, whose type draws the display
+    order from the same ``rng`` (``candidate_view``), so the whole form replays from one seed.
     """
     check_pools(pools, counts)
     slots: list[FormSlot] = []
@@ -50,6 +59,11 @@ def assemble_form(pools: Mapping[str, Sequence[int]], counts: Mapping[str, int],
         pool = np.asarray(pools[module])
         chosen = rng.choice(pool, size=counts[module], replace=False)
         for version_id in chosen.tolist():
-            order = tuple(int(i) for i in rng.permutation(n_options[version_id]))
+            shape = shapes[version_id]
+            order: tuple[int, ...] | dict[str, Any]
+            if isinstance(shape, ItemContent):
+                order = item_type(shape.kind).candidate_view(shape, rng)["order"]
+            else:
+                order = tuple(int(i) for i in rng.permutation(shape))
             slots.append(FormSlot(len(slots), module, version_id, order))
     return slots

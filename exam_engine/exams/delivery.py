@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 
 from exam_engine.text import nfc
 from item_bank.models import ItemVersion
+from item_bank.types.base import is_blank
 
 from .ability import eap_from_versions
 from .errors import NotFound, NotStarted
-from .grading import GradedItem, grade, to_original
+from .grading import CHOICE_KINDS, grade, graded_item
 from .models import Answer, Attempt, AttemptItem, Candidate, ExamSession, Result
 from .states import AttemptStatus, SessionStatus
 from .transitions import transition
@@ -84,10 +85,13 @@ def paper(db: Session, attempt: Attempt, now: datetime) -> dict[str, Any]:
     questions = []
     for slot, version in rows:
         answer = answers.get(slot.position)
+        stored = answer.selected if answer else []
         questions.append({
             "position": slot.position, "module": slot.module,
             **version.candidate_view(slot.option_order),
-            "selected": answer.selected if answer else [],
+            # choice kinds: shown positions; other kinds: the normalised response or None
+            **({"selected": stored} if version.kind in CHOICE_KINDS
+               else {"response": None if is_blank(stored) else stored}),
             "flagged": answer.flagged if answer else False,
             "seq": answer.seq if answer else 0,
         })
@@ -105,15 +109,16 @@ def grade_attempt(db: Session, attempt: Attempt) -> Result:
                       .order_by(AttemptItem.position)).all()
     answers = {a.position: a.selected for a in
                db.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
-    graded = [GradedItem(slot.module, version.kind, frozenset(version.correct),
-                         to_original(answers.get(slot.position, []), slot.option_order))
+    graded = [graded_item(slot.module, version.kind, version.content, slot.option_order,
+                          answers.get(slot.position))
               for slot, version in rows]
     session = attempt.candidate.session
     summary = grade(graded, session.pass_percent)
     theta, theta_se = eap_from_versions([version for _, version in rows], summary.item_scores)
     previous = db.scalar(select(Result.id).where(Result.attempt_id == attempt.id)
                          .order_by(Result.id.desc()))
-    result = Result(attempt_id=attempt.id, supersedes_id=previous, n_correct=int(summary.n_correct),
+    # n_correct counts items with full credit; percent and module_scores carry the exact credit
+    result = Result(attempt_id=attempt.id, supersedes_id=previous, n_correct=summary.n_correct,
                     n_items=summary.n_items, percent=summary.percent,
                     module_scores=summary.modules, passed=summary.passed,
                     theta=theta, theta_se=theta_se)

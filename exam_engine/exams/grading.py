@@ -1,40 +1,73 @@
-"""The grading core (pure): item scores, per-module and total percent, pass/fail.
+"""The grading core (pure): item credit, per-module and total percent, pass/fail.
 
 No database here: the delivery service hands in keys and responses, so the same functions
-grade live attempts, re-checks on appeal and load tests.
+grade live attempts, re-checks on appeal, the live item statistics and load tests.
+
+Every item weighs the same in the percent, whatever its points: an item earns a credit in
+``0 … 1`` and the percent is ``100 · Σ credit / n_items``. Single and multiple choice are scored
+all-or-nothing on the option indices, as the TT03 basic exam always has; every other kind gets
+its type's credit (``item_bank.types``: the Ministry's table for true/false-4, share of pairs,
+gaps … right).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+from item_bank.content import ItemContent, ItemKind, content_from_json
+from item_bank.types import InvalidResponse, item_type
+
+#: kinds answered by ticking shown options: stored as shown positions, scored all-or-nothing
+CHOICE_KINDS: frozenset[str] = frozenset({ItemKind.SINGLE.value, ItemKind.MULTIPLE.value})
+_FULL = 1.0 - 1e-9  # credit counted as full (shares like 3/3 are exact; this is only slack)
 
 
 @dataclass(frozen=True)
 class GradedItem:
     module: str
-    item_type: str              # "single" | "multiple"
-    correct: frozenset[int]     # original option indices
-    selected: frozenset[int]    # original option indices the candidate chose
+    item_type: str              # an ItemKind value
+    correct: frozenset[int]     # choice kinds: original option indices of the key
+    selected: frozenset[int]    # choice kinds: original option indices the candidate chose
+    content: ItemContent | None = None  # other kinds: the item, key included
+    response: Any = None        # other kinds: the stored (normalised) response
 
 
 def item_score(item: GradedItem) -> float:
-    """1 if the chosen set is exactly the key, else 0.
+    """The item's credit, 0 … 1.
 
-    Multiple response is scored all-or-nothing in the TT03 basic exam; partial-credit rules
-    arrive with the richer item types.
+    Choice kinds: 1 if the chosen set is exactly the key, else 0 (multiple response is
+    all-or-nothing in the TT03 basic exam). Other kinds: the type's ``credit`` of the response;
+    no response, or one that no longer reads (it was validated when saved), earns 0.
     """
-    return 1.0 if item.selected and item.selected == item.correct else 0.0
+    if item.item_type in CHOICE_KINDS:
+        return 1.0 if item.selected and item.selected == item.correct else 0.0
+    if item.content is None:
+        return 0.0
+    kind = item_type(item.item_type)
+    try:
+        response = kind.normalise_response(item.response, item.content)
+    except InvalidResponse:
+        return 0.0
+    if response is None:
+        return 0.0
+    return min(1.0, max(0.0, float(kind.credit(item.content, response))))
+
+
+def is_full_credit(score: float) -> bool:
+    return score >= _FULL
 
 
 @dataclass(frozen=True)
 class GradeSummary:
-    n_correct: float
+    n_correct: int              # items with full credit
     n_items: int
-    percent: float
+    percent: float              # 100 · Σ credit / n_items
     passed: bool
     modules: dict[str, dict[str, float]] = field(default_factory=dict)
-    item_scores: tuple[float, ...] = ()
+    item_scores: tuple[float, ...] = ()  # each item's credit
+    credit: float = 0.0         # Σ credit, exact
 
 
 def to_original(selected_shown: Iterable[int], option_order: Sequence[int]) -> frozenset[int]:
@@ -42,8 +75,25 @@ def to_original(selected_shown: Iterable[int], option_order: Sequence[int]) -> f
     return frozenset(option_order[i] for i in selected_shown if 0 <= i < len(option_order))
 
 
+def choice_key(content: Mapping[str, Any]) -> frozenset[int]:
+    """Original indices of the right options of a single/multiple choice item's content JSON."""
+    right = content["key"]["correct"]
+    right = {right} if isinstance(right, str) else set(right)
+    return frozenset(i for i, part in enumerate(content["choices"]) if part["id"] in right)
+
+
+def graded_item(module: str, kind: str, content: Mapping[str, Any], display_order: Any,
+                stored: Any) -> GradedItem:
+    """A GradedItem from what the database keeps: the version's content JSON, the attempt
+    item's display order and the stored ``Answer.selected`` (``None``: no answer)."""
+    if kind in CHOICE_KINDS:
+        return GradedItem(module, kind, choice_key(content),
+                          to_original(stored or (), display_order))
+    return GradedItem(module, kind, frozenset(), frozenset(), content_from_json(content), stored)
+
+
 def grade(items: Sequence[GradedItem], pass_percent: float) -> GradeSummary:
-    """Per-module and total percent correct; pass when the total reaches ``pass_percent``."""
+    """Per-module and total percent of credit; pass when the total reaches ``pass_percent``."""
     scores = tuple(item_score(item) for item in items)
     modules: dict[str, dict[str, float]] = {}
     for item, score in zip(items, scores, strict=True):
@@ -52,7 +102,9 @@ def grade(items: Sequence[GradedItem], pass_percent: float) -> GradeSummary:
         entry["items"] += 1
     for entry in modules.values():
         entry["percent"] = round(100.0 * entry["correct"] / entry["items"], 2)
+        entry["correct"] = round(entry["correct"], 6)  # 0.1 + 0.25 without the binary tail
     total = sum(scores)
     percent = round(100.0 * total / len(items), 2) if items else 0.0
-    return GradeSummary(total, len(items), percent, percent >= pass_percent,
-                        dict(sorted(modules.items())), scores)
+    n_full = sum(1 for score in scores if is_full_credit(score))
+    return GradeSummary(n_full, len(items), percent, percent >= pass_percent,
+                        dict(sorted(modules.items())), scores, round(total, 6))

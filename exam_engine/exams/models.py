@@ -109,7 +109,9 @@ class AttemptItem(Base):
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
     item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id"))
     module: Mapped[str] = mapped_column(String(4))
-    option_order: Mapped[list[int]] = mapped_column(JSON)  # shown position -> original index
+    # Choice items: shown position -> original option index. Other kinds: the type's display
+    # order of part ids ({"choices": [...], "targets": [...]}, cloze {"gaps": {...}}, or {}).
+    option_order: Mapped[list[int] | dict[str, Any]] = mapped_column(JSON)
 
 
 class Answer(Base):
@@ -120,7 +122,9 @@ class Answer(Base):
 
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
-    selected: Mapped[list[int]] = mapped_column(JSON)  # shown positions
+    # Choice items: shown positions. Other kinds: the type's normalised response (part ids,
+    # text, a number), never display positions; [] when the question is not answered.
+    selected: Mapped[Any] = mapped_column(JSON)
     flagged: Mapped[bool] = mapped_column(default=False)
     seq: Mapped[int] = mapped_column(Integer)
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

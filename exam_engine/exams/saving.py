@@ -17,10 +17,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from exam_engine.cache import Cache
-from item_bank.content import ItemKind
+from item_bank.content import ItemContent, ItemKind, content_from_json
 from item_bank.models import ItemVersion
+from item_bank.types import InvalidResponse, item_type
 
 from .errors import ExamClosed, InvalidAnswer, NotFound, NotStarted
+from .grading import CHOICE_KINDS
 from .models import Answer, Attempt, AttemptItem
 from .states import AttemptStatus
 
@@ -35,9 +37,16 @@ class SavedAnswer:
     saved_at: datetime
 
 
+# What a save needs to check a position, per question of a form: (kind, number of options)
+# for single/multiple choice, (kind, the version's content) for the other kinds, whose
+# responses are read by the item type (``normalise_response``).
+FormShape = list[tuple[str, int | ItemContent]]
+
 # This process's copy of each form's shape, per engine (per app: a test app on a truncated
-# database that reuses attempt ids starts empty). A form never changes once assembled.
-_FORM_SHAPES: weakref.WeakKeyDictionary[Any, dict[int, list[tuple[str, int]]]] = \
+# database that reuses attempt ids starts empty). A form never changes once assembled. Contents
+# are shared by version id, so 50,000 forms hold each non-choice item once, not once per form.
+_FORM_SHAPES: weakref.WeakKeyDictionary[Any, dict[int, FormShape]] = weakref.WeakKeyDictionary()
+_ITEM_CONTENTS: weakref.WeakKeyDictionary[Any, dict[int, ItemContent]] = \
     weakref.WeakKeyDictionary()
 _FORM_SHAPES_MAX = 50_000
 
@@ -45,46 +54,74 @@ _FORM_SHAPES_MAX = 50_000
 def clear_form_shapes() -> None:
     """Forget this process's form shapes (tests that reset the database and reuse ids)."""
     _FORM_SHAPES.clear()
+    _ITEM_CONTENTS.clear()
 
 
-def form_shape(db: Session, cache: Cache, attempt_id: int) -> list[tuple[str, int]]:
-    """(item type, number of options) per position; cached, because it never changes.
+def form_shape(db: Session, cache: Cache, attempt_id: int) -> FormShape:
+    """(item kind, number of options or content) per position; cached, as it never changes.
 
     Looked up in this process first (no round trip: a Redis GET was ~9 % of a save), then the
-    shared cache, then the database.
+    shared cache, then the database. In the shared cache a non-choice entry is
+    ``[kind, version id, content JSON]``.
     """
-    local = _FORM_SHAPES.setdefault(db.get_bind(), {})
+    bind = db.get_bind()
+    local = _FORM_SHAPES.setdefault(bind, {})
     shape = local.get(attempt_id)
     if shape is not None:
         return shape
+    contents = _ITEM_CONTENTS.setdefault(bind, {})
     key = f"form-shape:{attempt_id}"
     cached = cache.get_json(key)
-    if cached is not None:
-        shape = [tuple(entry) for entry in cached]
-    else:
-        rows = db.execute(select(ItemVersion.kind, ItemVersion.content)
+    if cached is None:
+        rows = db.execute(select(ItemVersion.kind, ItemVersion.id, ItemVersion.content)
                           .join(AttemptItem, ItemVersion.id == AttemptItem.item_version_id)
                           .where(AttemptItem.attempt_id == attempt_id)
                           .order_by(AttemptItem.position)).all()
-        shape = [(kind, len(content["choices"])) for kind, content in rows]
-        cache.set_json(key, shape, ttl_seconds=6 * 3600)
+        cached = [[kind, len(content["choices"])] if kind in CHOICE_KINDS
+                  else [kind, version_id, content] for kind, version_id, content in rows]
+        cache.set_json(key, cached, ttl_seconds=6 * 3600)
+    shape = [(entry[0], entry[1]) if len(entry) == 2
+             else (entry[0], _shared_content(contents, entry[1], entry[2])) for entry in cached]
     if len(local) >= _FORM_SHAPES_MAX:
         local.clear()
+        contents.clear()
     local[attempt_id] = shape
     return shape
 
 
-def _validate_selection(shape: list[tuple[str, int]], position: int, selected: list[int]) -> list[int]:
+def _shared_content(contents: dict[int, ItemContent], version_id: int,
+                    data: dict[str, Any]) -> ItemContent:
+    content = contents.get(version_id)
+    if content is None:
+        content = contents[version_id] = content_from_json(data)
+    return content
+
+
+def _validate_selection(shape: FormShape, position: int, selected: list[int],
+                        response: Any = None) -> Any:
+    """What to store for this save: the clean shown positions of a choice question, the
+    type's normalised response of any other (``[]`` when it is blank)."""
     if not 0 <= position < len(shape):
         raise InvalidAnswer(f"Câu {position + 1} không có trong đề thi.", "no such question")
-    item_type, n_options = shape[position]
+    kind, n_options = shape[position]
+    if kind not in CHOICE_KINDS:
+        return _normalised_response(position, kind, n_options, response)
     clean = sorted(set(selected))
     if any(not isinstance(i, int) or not 0 <= i < n_options for i in clean):
         raise InvalidAnswer(f"Câu {position + 1}: lựa chọn không hợp lệ.", "invalid option")
-    if item_type == ItemKind.SINGLE and len(clean) > 1:
+    if kind == ItemKind.SINGLE and len(clean) > 1:
         raise InvalidAnswer(f"Câu {position + 1} chỉ có một đáp án đúng.",
                             "single-choice question takes one option")
     return clean
+
+
+def _normalised_response(position: int, kind: str, content: Any, raw: Any) -> Any:
+    try:
+        response = item_type(kind).normalise_response(raw, content)
+    except InvalidResponse as error:
+        raise InvalidAnswer(f"Câu {position + 1}: {error.message_vi}",
+                            f"question {position + 1}: {error.message_en}") from None
+    return [] if response is None else response
 
 
 def _build_guarded_upsert(dialect):
@@ -123,8 +160,13 @@ _STORED_ANSWER = select(ANSWERS.c.seq, ANSWERS.c.saved_at).where(
 
 def save_answer(db: Session, cache: Cache, attempt_id: int, *, position: int,
                 selected: list[int], flagged: bool, seq: int, now: datetime,
-                grace_seconds: int = 0) -> SavedAnswer:
-    """Record the candidate's answer to one question; flushes, the caller commits, then acks."""
+                grace_seconds: int = 0, response: Any = None) -> SavedAnswer:
+    """Record the candidate's answer to one question; flushes, the caller commits, then acks.
+
+    A single/multiple choice question takes ``selected`` (shown positions); any other kind
+    takes ``response`` as the page sends it (``{"A": true}``, ``"Ctrl+Z"``, ``"3,5"`` …), stored
+    as the type's normalised response; a malformed one raises InvalidAnswer naming the question.
+    """
     if seq < 1:
         raise InvalidAnswer("Số thứ tự lưu không hợp lệ.", "seq must be positive")
     # The hot path runs on the session's connection with statements built once: the ORM's
@@ -132,7 +174,7 @@ def save_answer(db: Session, cache: Cache, attempt_id: int, *, position: int,
     conn = db.connection()
     shape = form_shape(db, cache, attempt_id)
     if shape:
-        clean = _validate_selection(shape, position, selected)
+        clean = _validate_selection(shape, position, selected, response)
         written = conn.execute(_UPSERTS[conn.dialect.name], {
             "attempt_id": attempt_id, "position": position, "selected": clean,
             "flagged": bool(flagged), "seq": seq, "saved_at": now,

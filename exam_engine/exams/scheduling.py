@@ -13,17 +13,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from exam_engine.text import nfc
-from item_bank.content import ItemKind
+from item_bank.content import ItemContent, ItemKind, content_from_json
 from item_bank.models import Item, ItemStatus, ItemVersion
 
 from .assembly import assemble_form, check_pools
 from .errors import ExamError, InvalidRoster
+from .grading import CHOICE_KINDS
 from .models import Attempt, AttemptItem, Candidate, ExamSession
 from .states import SessionStatus
 
 TT03_BASIC_MODULES = ("IU01", "IU02", "IU03", "IU04", "IU05", "IU06")
-# The item kinds the candidate's exam page renders today; other approved kinds wait in the bank.
-EXAM_PAGE_KINDS = (ItemKind.SINGLE.value, ItemKind.MULTIPLE.value)
+# The item kinds the candidate's exam page renders: every kind of the bank.
+EXAM_PAGE_KINDS = tuple(kind.value for kind in ItemKind)
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out loud in a room
 
 
@@ -113,19 +114,22 @@ def enrol_candidates(db: Session, session: ExamSession, rows: Sequence[RosterRow
     return candidates
 
 
-def approved_pools(db: Session, modules: Sequence[str]) -> tuple[dict[str, list[int]], dict[int, int]]:
-    """Approved item versions per module, and each version's number of options."""
+def approved_pools(db: Session, modules: Sequence[str]
+                   ) -> tuple[dict[str, list[int]], dict[int, int | ItemContent]]:
+    """Approved item versions per module, and each version's shape for ``assemble_form``: the
+    number of options of a choice item, the content of any other kind."""
     rows = db.execute(select(ItemVersion.id, Item.module, ItemVersion.content)
                       .join(Item, Item.id == ItemVersion.item_id)
                       .where(ItemVersion.status == ItemStatus.APPROVED, Item.module.in_(modules),
                              ItemVersion.kind.in_(EXAM_PAGE_KINDS))
                       .order_by(ItemVersion.id)).all()
     pools: dict[str, list[int]] = {m: [] for m in modules}
-    n_options: dict[int, int] = {}
+    shapes: dict[int, int | ItemContent] = {}
     for version_id, module, content in rows:
         pools[module].append(version_id)
-        n_options[version_id] = len(content["choices"])
-    return pools, n_options
+        shapes[version_id] = (len(content["choices"]) if content["kind"] in CHOICE_KINDS
+                              else content_from_json(content))
+    return pools, shapes
 
 
 def schedule_session(db: Session, session: ExamSession, seed: int | None = None) -> int:
@@ -138,7 +142,7 @@ def schedule_session(db: Session, session: ExamSession, seed: int | None = None)
         raise ExamError("Ca thi đã được xếp đề.", "the session is already scheduled")
     if not session.candidates:
         raise ExamError("Ca thi chưa có thí sinh.", "the roster is empty")
-    pools, n_options = approved_pools(db, list(session.items_per_module))
+    pools, shapes = approved_pools(db, list(session.items_per_module))
     check_pools(pools, session.items_per_module)
     session.form_seed = int(seed if seed is not None else secrets.randbits(31))
     seeds = np.random.SeedSequence(session.form_seed).spawn(len(session.candidates))
@@ -147,11 +151,14 @@ def schedule_session(db: Session, session: ExamSession, seed: int | None = None)
         attempt = Attempt(candidate_id=candidate.id, form_seed=attempt_seed)
         db.add(attempt)
         db.flush()
-        form = assemble_form(pools, session.items_per_module, n_options,
+        form = assemble_form(pools, session.items_per_module, shapes,
                              np.random.default_rng(attempt_seed))
         db.add_all(AttemptItem(attempt_id=attempt.id, position=slot.position,
                                item_version_id=slot.item_version_id, module=slot.module,
-                               option_order=list(slot.option_order)) for slot in form)
+                               option_order=(dict(slot.option_order)
+                                             if isinstance(slot.option_order, dict)
+                                             else list(slot.option_order)))
+                   for slot in form)
     session.status = SessionStatus.SCHEDULED
     db.flush()
     return len(session.candidates)

@@ -14,6 +14,8 @@
   let deadlineAt = 0;          // performance.now() at which the server's deadline falls
   let closed = false;
   let finishing = false;       // the clock ran out: last saves go out, then the submit
+  const typing = new Map();    // typed answers waiting for the pause: position -> timer
+  const TYPING_PAUSE_MS = 600;
 
   const readOutbox = () => JSON.parse(localStorage.getItem(OUTBOX) || "{}");
   const writeOutbox = (box) => localStorage.setItem(OUTBOX, JSON.stringify(box));
@@ -24,20 +26,33 @@
     s.className = "save-status " + (cls || "");
   }
 
-  function answered(q) { return q.selected.length > 0; }
+  // Single/multiple choice keep their shown positions in q.selected, as they always have; the
+  // other kinds keep their type's response in q.response and are drawn by exam_items.js.
+  const isChoice = (q) => q.type === "single" || q.type === "multiple";
 
+  function answered(q) {
+    if (isChoice(q)) return q.selected.length > 0;
+    return !q.invalid && window.ExamItems.answered(q);  // a refused answer is not the server's
+  }
+
+  // Buttons are built once and then only restyled: a save queued when a text field loses focus
+  // (the mousedown on a navigator button) must not replace the button being clicked.
   function renderNavigator() {
     const nav = el("navigator");
-    nav.replaceChildren(...questions.map((q, i) => {
-      const b = document.createElement("button");
-      b.type = "button";
-      b.textContent = String(i + 1);
-      b.className = [answered(q) ? "answered" : "", q.flagged ? "flagged" : "",
-                     i === current ? "current" : ""].join(" ");
-      b.setAttribute("aria-label", T.question + " " + (i + 1));
-      b.addEventListener("click", () => show(i));
-      return b;
-    }));
+    if (nav.children.length !== questions.length) {
+      nav.replaceChildren(...questions.map((q, i) => {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.textContent = String(i + 1);
+        b.setAttribute("aria-label", T.question + " " + (i + 1));
+        b.addEventListener("click", () => show(i));
+        return b;
+      }));
+    }
+    questions.forEach((q, i) => {
+      nav.children[i].className = [answered(q) ? "answered" : "", q.flagged ? "flagged" : "",
+                                   i === current ? "current" : ""].join(" ");
+    });
   }
 
   function renderQuestion() {
@@ -49,6 +64,18 @@
     module.className = "module";
     module.textContent = q.module;
     title.append(" ", module);
+    const problem = document.createElement("p");
+    problem.id = "answer-error";
+    problem.className = "error";
+    problem.setAttribute("role", "alert");
+    problem.textContent = q.invalid || "";
+    problem.hidden = !q.invalid;
+    if (!isChoice(q)) {
+      const [stem, area] = window.ExamItems.render(q, itemContext(q));
+      box.replaceChildren(title, stem, area, problem);
+      finishRender();
+      return;
+    }
     const stem = document.createElement("div");
     stem.className = "stem";
     stem.innerHTML = q.stem;  // sanitised HTML from the server's allow-list (item_bank.sanitise)
@@ -71,22 +98,68 @@
       label.append(input, letter, body);
       list.append(label);
     });
-    box.replaceChildren(title, stem, list);
+    box.replaceChildren(title, stem, list, problem);
+    finishRender();
+  }
+
+  function finishRender() {
+    const q = questions[current];
     el("flag").checked = q.flagged;
     el("prev").disabled = current === 0;
     el("next").disabled = current === questions.length - 1;
   }
 
+  // What exam_items.js may do to a question: answer it now, or type (saved after a pause and
+  // when the field is left, through the same outbox as every other save).
+  function itemContext(q) {
+    return {
+      T, closed,
+      answer(response, redraw) {
+        if (closed) return;
+        q.response = response;
+        queueSave(q);
+        if (redraw) {
+          const key = document.activeElement && document.activeElement.dataset.focusKey;
+          renderQuestion();
+          const again = key && el("question").querySelector('[data-focus-key="' + key + '"]');
+          if (again) again.focus();
+        }
+      },
+      type(response) {
+        if (closed) return;
+        q.response = response;
+        clearTimeout(typing.get(q.position));
+        typing.set(q.position, setTimeout(() => { typing.delete(q.position); queueSave(q); },
+                                          TYPING_PAUSE_MS));
+        renderNavigator();
+      },
+      typed: commitTyping,
+    };
+  }
+
+  function commitTyping() {
+    for (const [position, timer] of [...typing]) {
+      clearTimeout(timer);
+      typing.delete(position);
+      queueSave(questions.find((x) => x.position === position));
+    }
+  }
+
   function show(i) {
+    commitTyping();
     current = Math.max(0, Math.min(questions.length - 1, i));
     renderQuestion();
     renderNavigator();
   }
 
   function queueSave(q) {
+    clearTimeout(typing.get(q.position));  // this save carries what was typed so far
+    typing.delete(q.position);
     q.seq += 1;
     const box = readOutbox();
-    box[q.position] = { position: q.position, selected: q.selected, flagged: q.flagged, seq: q.seq };
+    box[q.position] = isChoice(q)
+      ? { position: q.position, selected: q.selected, flagged: q.flagged, seq: q.seq }
+      : { position: q.position, response: q.response, flagged: q.flagged, seq: q.seq };
     writeOutbox(box);   // durable on this computer before it leaves it
     renderNavigator();
     flush();
@@ -157,6 +230,7 @@
         const mine = box[entry.position];
         if (mine && mine.seq <= ack.seq) delete box[entry.position];
         writeOutbox(box);
+        showProblem(entry.position, "");
       } else if (response.status === 409) {
         const err = await response.json();
         closeExam(err.message);
@@ -165,11 +239,26 @@
         const box = readOutbox();   // a save the server can never take: drop it, say so
         delete box[entry.position];
         writeOutbox(box);
+        const err = await response.json().catch(() => ({}));
+        showProblem(entry.position, err.message || "");
       } else {
         setStatus(T.retrying, "warn");
         return;
       }
     }
+  }
+
+  // The server's reason for refusing a question's last save ("«3,5a» không phải là một số"),
+  // shown under the question until a save of it is accepted.
+  function showProblem(position, message) {
+    const q = questions.find((x) => x.position === position);
+    if (!q || (q.invalid || "") === message) return;
+    q.invalid = message;
+    if (questions[current] === q) {
+      el("answer-error").textContent = message;
+      el("answer-error").hidden = !message;
+    }
+    renderNavigator();
   }
 
   function tick() {
@@ -181,6 +270,7 @@
     if (remaining <= 0 && !closed) {
       // Time is up by the server's clock: no more answers; send what is queued (the server
       // grants a short grace), then ask for the submit so the page learns the result.
+      commitTyping();
       closed = true;
       finishing = true;
       renderQuestion();
@@ -191,6 +281,7 @@
   }
 
   async function submit() {
+    commitTyping();
     if (!(await flushAll(5))) { setStatus(T.offline, "warn"); return; }
     const response = await post(root.dataset.submitUrl, {});
     if (response.ok || response.status === 409) {
@@ -212,7 +303,11 @@
     for (const entry of Object.values(box)) {
       const q = questions.find((x) => x.position === entry.position);
       if (!q) continue;
-      if (entry.seq > q.seq) { q.selected = entry.selected; q.flagged = entry.flagged; q.seq = entry.seq; }
+      if (entry.seq > q.seq) {
+        if ("response" in entry) q.response = entry.response; else q.selected = entry.selected;
+        q.flagged = entry.flagged;
+        q.seq = entry.seq;
+      }
       else delete box[entry.position];
     }
     writeOutbox(box);
@@ -231,6 +326,7 @@
     queueSave(questions[current]);
   });
   el("submit").addEventListener("click", () => {
+    commitTyping();
     const missing = questions.filter((q) => !answered(q)).map((q) => questions.indexOf(q) + 1);
     el("unanswered").textContent = T.unanswered + ": " + (missing.length ? missing.join(", ") : T.none);
     el("confirm").showModal();
@@ -238,5 +334,6 @@
   el("confirm-no").addEventListener("click", () => el("confirm").close());
   el("confirm-yes").addEventListener("click", () => { el("confirm").close(); submit(); });
   window.addEventListener("online", flush);
+  window.addEventListener("pagehide", commitTyping);  // into the outbox before a reload
   load();
 })();

@@ -83,10 +83,12 @@ def save_answer():
     except (KeyError, TypeError, ValueError):
         raise InvalidAnswer("Thiếu câu hỏi, lựa chọn hoặc số thứ tự lưu.",
                             "position, selected and seq are required") from None
+    # Choice questions send "selected" (shown positions), as they always have; the other kinds
+    # send "response" in their type's shape, read by saving against the item.
     saved = saving.save_answer(
         db(), cache(), _attempt_id(), position=position, selected=selected,
         flagged=bool(body.get("flagged", False)), seq=seq, now=utcnow(),
-        grace_seconds=current_app.config["SAVE_GRACE_SECONDS"])
+        grace_seconds=current_app.config["SAVE_GRACE_SECONDS"], response=body.get("response"))
     db().commit()  # acknowledged only once it is durable
     return jsonify(ok=True, position=saved.position, seq=saved.seq,
                    saved_at=saved.saved_at.isoformat())

@@ -6,7 +6,8 @@ An :class:`ItemType` is a stateless object that knows, for one :class:`~item_ban
   the field it concerns (``"stem"``, ``"choices[2].text"``, ``"key.correct"`` …) and worded in
   Vietnamese and English. An empty list means the item can be used.
 * ``candidate_view(content, rng) -> {"view": {...}, "order": {...}}`` — what the candidate's
-  browser may see, and the display order to keep with the attempt (see below).
+  browser may see, and the display order to keep with the attempt (see below);
+  ``view_in_order(content, order)`` rebuilds that view from a stored order.
 * ``normalise_response(raw, content=None)`` — the canonical response from what the browser sent,
   or :class:`InvalidResponse`. ``None`` means "not answered" for every type.
 * ``score(content, response) -> float`` — points in ``0 … content.points``; ``credit`` is the
@@ -132,6 +133,12 @@ class ItemType(ABC):
                        rng: np.random.Generator | None = None) -> dict[str, Any]:
         """``{"view": …, "order": …}`` for the candidate's page; never the key."""
 
+    def view_in_order(self, content: ItemContent, order: Mapping[str, Any]) -> dict[str, Any]:
+        """The candidate ``view`` with its parts in a stored display ``order`` (the ``order`` an
+        earlier :meth:`candidate_view` returned), so a resumed attempt, and a reviewer, see
+        exactly what the candidate was shown. ``ValueError`` when the order does not fit."""
+        return arrange_view(self.candidate_view(content, rng=None)["view"], order)
+
     def base_view(self, content: ItemContent) -> dict[str, Any]:
         return {"kind": str(self.kind), "stem": content.stem, "points": float(content.points)}
 
@@ -241,6 +248,33 @@ def stable_rng(content: ItemContent) -> np.random.Generator:
     ids = "\x1f".join(part_ids(content.choices)) + "\x1e" + "\x1f".join(part_ids(content.targets))
     digest = hashlib.sha256(f"{content.kind}\x1d{ids}".encode()).digest()
     return np.random.default_rng(int.from_bytes(digest[:8], "big"))
+
+
+def arrange_view(view: dict[str, Any], order: Mapping[str, Any]) -> dict[str, Any]:
+    """``view`` with ``choices``, ``targets`` and cloze gap ``options`` put in ``order``.
+
+    Reorders by part id rather than re-drawing, so the stored order is the only source of the
+    arrangement; the view's own (unshuffled or author-preview) order is irrelevant."""
+    arranged = dict(view)
+    for name in ("choices", "targets"):
+        if name in order:
+            arranged[name] = _in_order(view.get(name, []), order[name], name)
+    gap_orders = order.get("gaps", {})
+    if gap_orders:
+        arranged["gaps"] = [
+            {**gap, "options": _in_order(gap["options"], gap_orders[gap["id"]], gap["id"])}
+            if gap.get("input") == "select" and gap["id"] in gap_orders else gap
+            for gap in view.get("gaps", [])]
+    return arranged
+
+
+def _in_order(parts: Sequence[Mapping[str, Any]], ids: Sequence[str],
+              where: str) -> list[dict[str, Any]]:
+    by_id = {part["id"]: dict(part) for part in parts}
+    if sorted(by_id) != sorted(ids) or len(ids) != len(by_id):
+        raise ValueError(f"stored order of {where} {list(ids)!r} does not fit the parts "
+                         f"{sorted(by_id)!r}")
+    return [by_id[part_id] for part_id in ids]
 
 
 def part_label(parts: Sequence[Part], part_id: str) -> str:
