@@ -1,7 +1,7 @@
 """Bulk actions on ticked items of the bank list: send for review, approve, retire, add a tag.
 
 All or nothing: the first step the workflow refuses undoes the whole batch (the caller rolls
-back) and names the item. Who may do what is the same as on one item's page.
+back) and names the item. Who may do what is :mod:`item_bank.permissions`, as on one item's page.
 """
 
 from __future__ import annotations
@@ -10,32 +10,13 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from exam_engine.accounts import Role, User
+from exam_engine.accounts import User
 
 from . import workflow
 from .models import ItemVersion
 from .taxonomy import normalise_tags
 
 ACTIONS = ("submit", "approve", "retire", "tag")
-_REVIEWERS = (Role.REVIEWER, Role.ADMIN)
-_RETIRERS = (Role.REVIEWER, Role.STAFF, Role.ADMIN)
-
-
-def is_author(version: ItemVersion, user: User) -> bool:
-    """The author of the item or of this version (admins count as every author)."""
-    return user.role is Role.ADMIN or user.id in (version.author_id, version.item.author_id)
-
-
-def may(action: str, version: ItemVersion, user: User) -> bool:
-    if action == "submit":
-        return is_author(version, user)
-    if action == "approve":
-        return user.role in _REVIEWERS
-    if action == "retire":
-        return user.role in _RETIRERS
-    if action == "tag":
-        return is_author(version, user) or user.role in _RETIRERS
-    return False
 
 
 def apply_bulk(db: Session, versions: Sequence[ItemVersion], action: str, *, user: User,

@@ -26,7 +26,6 @@ from flask import (
 )
 from sqlalchemy import select
 
-from exam_engine.accounts import Role, User
 from exam_engine.i18n import localized
 from exam_engine.web.context import current_user, db, roles_required
 
@@ -43,37 +42,20 @@ from .editor_form import (
 from .editor_values import ROW_GROUPS, FormValues
 from .importing import next_item_key
 from .models import Item, RequirementCode
+from .permissions import AUTHOR_ROLES, may_author, may_edit
 from .preview import candidate_stem_html, preview_view
 from .taxonomy import DIFFICULTIES, GRADES, IC3_DOMAINS, SUBJECTS
 from .types import Problem
-from .web import MODULES, teacher_bp
-
-AUTHOR_ROLES = (Role.TEACHER, Role.STAFF)  # admins always; reviewers comment instead
-EDIT_ANY_ROLES = (Role.STAFF, Role.ADMIN)
+from .web import MODULES, _user, teacher_bp
 
 # bank/_preview.html draws cloze stems with it, for the item page and the editor alike
 teacher_bp.add_app_template_global(candidate_stem_html, "candidate_stem_html")
-
-
-def may_author(user: User | None) -> bool:
-    return user is not None and user.role in (*AUTHOR_ROLES, Role.ADMIN)
-
-
-def may_edit(user: User | None, item: Item) -> bool:
-    """The item's author, staff and admins; reviewers comment on the item page instead."""
-    if user is None or not may_author(user):
-        return False
-    return user.role in EDIT_ANY_ROLES or item.author_id == user.id
 
 
 @teacher_bp.app_context_processor
 def _editor_permissions() -> dict[str, Any]:
     return {"may_author_items": lambda: may_author(current_user()),
             "may_edit_item": lambda item: may_edit(current_user(), item)}
-
-
-def _user() -> User:
-    return current_user()  # type: ignore[return-value]  # roles_required ran first
 
 
 # -- rendering ------------------------------------------------------------------------------------

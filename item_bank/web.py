@@ -31,11 +31,12 @@ from exam_engine.web.context import current_user, db, roles_required
 
 from . import workflow
 from .bulk import ACTIONS as BULK_ACTIONS
-from .bulk import apply_bulk, is_author, may
+from .bulk import apply_bulk
 from .content import content_from_json
 from .formats import FORMATS
 from .item_statistics import version_statistics
 from .models import Item, ItemStatus, ItemVersion
+from .permissions import is_author, may
 from .sanitise import sanitise_html
 from .taxonomy import DIFFICULTIES, IC3_BY_CODE, IC3_DOMAINS, SUBJECTS
 from .types import item_type
@@ -43,7 +44,6 @@ from .types import item_type
 teacher_bp = Blueprint("bank", __name__, url_prefix="/ngan-hang", template_folder="templates")
 
 BANK_ROLES = (Role.TEACHER, Role.REVIEWER, Role.STAFF)
-REVIEW_ROLES = (Role.REVIEWER, Role.ADMIN)
 MODULES = tuple(f"IU{n:02d}" for n in range(1, 16))
 PAGE_SIZE = 25
 STATUS_VI = {"draft": "Nháp", "in_review": "Đang phản biện", "approved": "Đã duyệt",
@@ -214,13 +214,12 @@ def _item_page(version: ItemVersion, *, error: str | None = None, status: int = 
     actor_ids = {e.actor_id for e in events} | {item.author_id}
     people = {u.id: u for u in db().scalars(select(User).where(User.id.in_(actor_ids - {None})))}
     authoring = is_author(version, user) and user.role is not Role.ADMIN
-    reviewer = user.role in REVIEW_ROLES
     is_latest = version.id == latest.id
     actions = {
-        "submit": is_latest and version.status is ItemStatus.DRAFT and is_author(version, user),
-        "review": is_latest and version.status is ItemStatus.IN_REVIEW and reviewer,
-        "retire": version.status is ItemStatus.APPROVED
-        and user.role in (Role.REVIEWER, Role.STAFF, Role.ADMIN),
+        "submit": is_latest and version.status is ItemStatus.DRAFT and may("submit", version, user),
+        "review": is_latest and version.status is ItemStatus.IN_REVIEW
+        and may("approve", version, user),
+        "retire": version.status is ItemStatus.APPROVED and may("retire", version, user),
     }
     return render_template(
         "bank/item.html", item=item, version=version, view=view,
@@ -246,22 +245,22 @@ def item_action(item_id: int, action: str):
     comment = request.form.get("comment", "")
     try:
         if action == "gui-phan-bien":
-            if not is_author(version, user):
+            if not may("submit", version, user):
                 abort(403)
             workflow.submit_for_review(db(), version, actor_id=user.id)
             done = localized("Đã gửi phản biện.", "Sent for review.")
         elif action == "duyet":
-            if user.role not in REVIEW_ROLES:
+            if not may("approve", version, user):
                 abort(403)
             workflow.approve(db(), version, reviewer_id=user.id, comment=comment.strip() or None)
             done = localized("Đã duyệt câu hỏi.", "Item approved.")
         elif action == "tra-lai":
-            if user.role not in REVIEW_ROLES:
+            if not may("approve", version, user):
                 abort(403)
             workflow.return_to_author(db(), version, reviewer_id=user.id, comment=comment)
             done = localized("Đã trả lại cho tác giả.", "Returned to the author.")
         elif action == "ngung-dung":
-            if user.role not in (Role.REVIEWER, Role.STAFF, Role.ADMIN):
+            if not may("retire", version, user):
                 abort(403)
             workflow.retire(db(), version, actor_id=user.id, reason=comment.strip())
             done = localized("Đã ngừng dùng câu hỏi.", "Item retired.")
