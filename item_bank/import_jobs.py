@@ -8,7 +8,6 @@ import job with every error, and nothing is written (the job rolls back).
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict
 from typing import Any
 
@@ -17,20 +16,13 @@ from sqlalchemy.orm import Session
 from exam_engine.jobs import JobFailed, Progress, Work
 
 from .importing import ImportPreview, ImportRefused, commit_import, preview_import
+from .sanitise import excerpt
 from .workflow import Classification
 
 __all__ = ["COMMIT_KIND", "PREVIEW_KIND", "commit_work", "preview_summary", "preview_work"]
 
 PREVIEW_KIND = "bank-import-preview"
 COMMIT_KIND = "bank-import"
-STEM_LENGTH = 90  # characters of a stem shown in the preview table
-
-
-def short_text(html: str, length: int = STEM_LENGTH) -> str:
-    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
-    return text if len(text) <= length else text[: length - 1] + "…"
-
-
 def preview_summary(preview: ImportPreview) -> dict[str, Any]:
     """What the preview page shows, as JSON: per row where it is, its key and filing, type,
     the start of its stem, its problems and duplicates; the file's errors and warnings."""
@@ -40,7 +32,7 @@ def preview_summary(preview: ImportPreview) -> dict[str, Any]:
                       "code": row.record.code, "subject": row.record.subject,
                       "grade": row.record.grade, "ic3_domain": row.record.ic3_domain,
                       "tags": list(row.record.tags), "kind": row.record.content.kind.value,
-                      "stem": short_text(row.record.content.stem), "problems": row.problems,
+                      "stem": excerpt(row.record.content.stem), "problems": row.problems,
                       "exact_duplicate_of": row.exact_duplicate_of,
                       "near_duplicates": [list(pair) for pair in row.near_duplicates]}
                      for row in preview.rows],

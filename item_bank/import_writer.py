@@ -53,13 +53,12 @@ def highest_key_numbers(keys: Iterable[str]) -> dict[str, int]:
 class ItemKeys:
     """Keys for a batch of new items from one query of the bank's keys, then in memory.
 
-    The rule is :func:`item_bank.importing.next_item_key`'s: the record's own id when it is free
-    and fits, else the module's next "IU04-I0001" after every key of that shape in the bank and
-    in the batch so far.
+    The rule: the record's own id when it is free and fits, else the module's next "IU04-I0001"
+    after every key of that shape in the bank, in ``taken`` and in the batch so far.
     """
 
-    def __init__(self, db: Session) -> None:
-        self.used = set(db.scalars(select(Item.key)))
+    def __init__(self, db: Session, taken: Iterable[str] = ()) -> None:
+        self.used = set(db.scalars(select(Item.key))) | set(taken)
         self.highest = highest_key_numbers(self.used)
 
     def assign(self, record: ItemRecord) -> str:

@@ -14,7 +14,7 @@ job (:mod:`exam_engine.jobs`) turns into the progress bar of a 10,000-item impor
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy import func, select
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from .content import ItemContent, ItemRecord, content_from_json
 from .duplicates import find_duplicates
 from .formats import FormatErrors, FormatIssue, detect, read
-from .import_writer import KEY_MAX, InvalidRecords, Progress, create_items, highest_key_numbers
+from .import_writer import InvalidRecords, ItemKeys, Progress, create_items
 from .media import find_media, image_problems, referenced_images
 from .models import Item, ItemStatus, ItemVersion, RequirementCode
 from .sanitise import is_media_url
@@ -209,19 +209,10 @@ def preview_import(db: Session, data: bytes, filename: str, fmt: str | None = No
     return ImportPreview(filename, fmt, rows, warnings_, errors)
 
 
-def next_item_key(db: Session, record: ItemRecord, taken: set[str] | None = None) -> str:
-    """The record's own id when free and short enough, else the next "IU04-I0001" key.
-    One item at a time (the editor, the API); a batch uses :class:`~.import_writer.ItemKeys`.
-    """
-    taken = taken or set()
-    own = (record.external_id or "").strip()
-    if own and len(own) <= KEY_MAX and own not in taken and db.scalar(
-            select(Item.id).where(Item.key == own)) is None:
-        return own
-    module = record.module or "ITEM"
-    keys = db.scalars(select(Item.key).where(Item.key.startswith(f"{module}-I", autoescape=True)))
-    number = highest_key_numbers([*keys, *taken]).get(module, 0) + 1
-    return f"{module}-I{number:04d}"
+def next_item_key(db: Session, record: ItemRecord, taken: Iterable[str] = ()) -> str:
+    """The record's own id when free and short enough, else the module's next "IU04-I0001"
+    key (:class:`~.import_writer.ItemKeys`'s rule, for one item: the editor, the API)."""
+    return ItemKeys(db, taken).assign(record)
 
 
 def commit_import(db: Session, data: bytes, filename: str, *, author_id: int | None,

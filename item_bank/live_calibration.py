@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from item_bank.irt.calibration import ProgressCallback, calibrate
 from item_bank.irt.data import ResponseData
-from item_bank.irt.models import DICHOTOMOUS_MODELS, ItemParameters, normalise_model
+from item_bank.irt.models import ItemParameters, normalise_model
 from item_bank.live_responses import collect_live_responses
 from item_bank.models import ItemEvent, ItemVersion
 
@@ -123,7 +123,7 @@ def calibrate_from_live_data(
     item_of = np.cumsum(kept) - 1
     # The dichotomous models see full credit as right and partial credit as wrong, as the
     # ability of a graded attempt does (exam_engine.exams.ability).
-    score = (live.score[rows] >= 1.0) if model in DICHOTOMOUS_MODELS else live.score[rows]
+    score = live.score[rows] >= 1.0
     data = ResponseData(person, item_of[live.item[rows]], score.astype(np.int64),
                         person_ids.size, int(kept.sum()))
     kept_ids = live.version_ids[kept]

@@ -32,8 +32,8 @@ import nh3
 
 from item_bank.text_normalise import nfc
 
-__all__ = ["ALLOWED_ATTRIBUTES", "ALLOWED_TAGS", "MEDIA_URL", "is_media_url", "plain_text",
-           "sanitise_html"]
+__all__ = ["ALLOWED_ATTRIBUTES", "ALLOWED_TAGS", "MEDIA_URL", "excerpt", "is_media_url",
+           "plain_text", "sanitise_html"]
 
 ALLOWED_TAGS: frozenset[str] = frozenset({
     "b", "strong", "i", "em", "u", "s", "sub", "sup", "small", "mark",
@@ -112,3 +112,14 @@ def plain_text(fragment: str) -> str:
     """
     text = nh3.clean(fragment, tags=set(), clean_content_tags=set(_DROPPED_WITH_CONTENT))
     return " ".join(nfc(html.unescape(text)).split())
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def excerpt(fragment: str, length: int = 90) -> str:
+    """The start of an HTML fragment as plain text for lists and previews: tags become spaces
+    (so "<p>a</p><p>b</p>" reads "a b"), entities are decoded ("GD&amp;ĐT" -> "GD&ĐT"), and
+    a text longer than ``length`` ends in "…". Escape it when showing it as HTML."""
+    text = " ".join(html.unescape(_TAG.sub(" ", fragment)).split())
+    return text if len(text) <= length else text[: length - 1] + "…"

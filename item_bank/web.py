@@ -9,7 +9,6 @@ call one service, commit once, render. A ``WorkflowError`` is shown on the page 
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import (
@@ -37,7 +36,7 @@ from .formats import FORMATS
 from .item_statistics import version_statistics
 from .models import Item, ItemStatus, ItemVersion
 from .permissions import is_author, may
-from .sanitise import sanitise_html
+from .sanitise import excerpt, sanitise_html
 from .taxonomy import DIFFICULTIES, IC3_BY_CODE, IC3_DOMAINS, SUBJECTS
 from .types import item_type
 
@@ -131,10 +130,8 @@ def index():
                            ic3_domains=IC3_DOMAINS, formats=FORMATS)
 
 
-def _short_stem(version: ItemVersion, length: int = 90) -> str:
-    text = re.sub(r"<[^>]+>", " ", version.content.get("stem", ""))
-    text = " ".join(text.split())
-    return text if len(text) <= length else text[: length - 1] + "…"
+def _short_stem(version: ItemVersion) -> str:
+    return excerpt(version.content.get("stem", ""))
 
 
 def _back() -> str:

@@ -7,7 +7,7 @@ Shared by the delivery tests and the browser test. Not a test module: imported, 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -76,7 +76,7 @@ def make_kind_session(db: Session, n_candidates: int = 1, seed: int = 7,
                              duration_minutes=duration_minutes,
                              items_per_module={MODULE: len(ItemKind)})
     enrol_candidates(db, session, [
-        RosterRow(f"BK{i + 1:04d}", "Nguyễn Văn Thành", date(1995, 3, 1 + i), "Bắc Ninh", "Nam",
+        RosterRow(f"BK{i + 1:04d}", "Nguyễn Văn Thành", date(1995, 3, 1) + timedelta(days=i), "Bắc Ninh", "Nam",
                   f"0272950{i:05d}") for i in range(n_candidates)])
     schedule_session(db, session, seed=seed)
     db.commit()

@@ -74,3 +74,10 @@ def test_media_url_and_plain_text() -> None:
     assert is_media_url(MEDIA)
     assert not is_media_url("/media/" + "AB12" * 16 + ".png")  # hashes are lower-case hex
     assert plain_text("<p>H<sub>2</sub>O &amp; <b>muối</b></p>") == "H2O & muối"
+
+
+def test_an_excerpt_is_plain_text_with_entities_decoded_and_cut_with_an_ellipsis():
+    from item_bank.sanitise import excerpt
+    assert excerpt("<p>Sở GD&amp;ĐT</p><p>A &lt; B</p>") == "Sở GD&ĐT A < B"
+    assert excerpt("<b>một</b> hai ba bốn", length=8) == "một hai…"
+    assert excerpt("ngắn") == "ngắn"

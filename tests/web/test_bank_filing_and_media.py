@@ -196,7 +196,7 @@ def test_the_api_lists_duplicates_and_refuses_a_bad_threshold(client, filed):
     assert client.get(f"{API}/duplicates?threshold=abc").status_code == 400
 
 
-def test_the_api_item_carries_statistics_once_there_are_data(client, filed):
+def test_the_api_item_has_no_statistics_before_any_exam(client, filed):
     login(client, "giaovien")
     item = client.get(f"{API}/items/{filed[0].item_id}").json
     assert item["statistics"] == {str(filed[0].id): None}  # no exam has used it yet
