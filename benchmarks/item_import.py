@@ -43,14 +43,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import func, insert, select, text  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
-from exam_engine.db import make_engine, make_session_factory, utcnow  # noqa: E402
+from exam_engine.kernel.db import make_engine, make_session_factory, utcnow  # noqa: E402
 from exam_engine.migrate import upgrade  # noqa: E402
 from item_bank.content import ItemContent, ItemKind, ItemRecord, Part, content_to_json  # noqa: E402
 from item_bank.duplicates import item_fingerprint  # noqa: E402
 from item_bank.formats import write  # noqa: E402
 from item_bank.importing import commit_import, preview_import  # noqa: E402
-from item_bank.models import Item, ItemStatus, ItemVersion  # noqa: E402
-from item_bank.queries import search_text_of  # noqa: E402
+from item_bank.models import (  # noqa: E402
+    Item,
+    ItemStatus,
+    ItemVersion,
+    search_text_of,  # noqa: E402
+)
 from item_bank.seed import load_basic_bank, load_requirements  # noqa: E402
 from item_bank.seeding import seed_requirements  # noqa: E402
 from item_bank.taxonomy import IC3_DOMAINS  # noqa: E402

@@ -13,14 +13,13 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from certs.document import BASIC_MODULES, CertificateData
+from certs.models import Certificate, CertificateStatus, RegisterEntry
+from certs.numbering import format_register_number, format_serial, next_register_seq
+from certs.signing import key_id, sign_payload
 from exam_engine.exams.errors import ExamError
 from exam_engine.exams.models import Attempt, Candidate, ExamSession, Result
 from exam_engine.exams.states import SessionStatus
-
-from .document import BASIC_MODULES, CertificateData
-from .models import Certificate, CertificateStatus, RegisterEntry
-from .numbering import format_register_number, format_serial, next_register_seq
-from .signing import key_id, sign_payload
 
 
 @dataclass(frozen=True)

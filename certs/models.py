@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from exam_engine.db import Base, UTCDateTime, utcnow
 from exam_engine.exams.models import Candidate
+from exam_engine.kernel.db import Base, UTCDateTime, utcnow
 
 
 class CertificateStatus(enum.StrEnum):

@@ -12,7 +12,7 @@ from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from .models import RegisterCounter
+from certs.models import RegisterCounter
 
 TYPE_PREFIX = {"basic": "CB", "advanced": "NC"}  # cơ bản / nâng cao
 

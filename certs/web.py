@@ -7,12 +7,11 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from exam_engine.web.context import db
-
-from .document import masked_date_of_birth
-from .issuance import Issuer
-from .models import Certificate
-from .signing import public_key_pem
+from certs.document import masked_date_of_birth
+from certs.issuance import Issuer
+from certs.models import Certificate
+from certs.signing import public_key_pem
+from exam_engine.kernel.web_context import db
 
 public_bp = Blueprint("public", __name__)
 

@@ -1,5 +1,5 @@
 """exam-engine: computer-based testing and IT-skill certification for Vietnamese education."""
 
-from .app import create_app
+from exam_engine.app import create_app
 
 __all__ = ["create_app"]

@@ -6,13 +6,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from .cache import make_cache
-from .config import ConfigError, load_config
-from .db import make_engine, make_session_factory
-from .i18n import install_i18n
+from exam_engine.kernel.cache import make_cache
+from exam_engine.kernel.config import ConfigError, load_config
+from exam_engine.kernel.db import make_engine, make_session_factory
+from exam_engine.kernel.i18n import install_i18n
+from exam_engine.kernel.web_context import install_unit_of_work
 
 csrf = CSRFProtect()
 
@@ -50,17 +51,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     install_i18n(app)
 
-    @app.teardown_appcontext
-    def _close_db(error: BaseException | None) -> None:
-        db = g.pop("db", None)
-        if db is not None:
-            if error is not None:
-                db.rollback()
-            db.close()
+    install_unit_of_work(app)
 
-    from .web import register_blueprints
+    from exam_engine.analysis.bank_exam_data import LiveExamData
+    from exam_engine.web import register_blueprints
+    from item_bank.exam_data import EXTENSION as BANK_EXAM_DATA
     register_blueprints(app)
+    app.extensions[BANK_EXAM_DATA] = LiveExamData()  # the bank's port to live exam data
 
-    from .cli import register_commands
+    from exam_engine.cli import register_commands
     register_commands(app)
     return app

@@ -13,11 +13,11 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup
 
-from .db import transaction, utcnow
+from exam_engine.kernel.db import transaction, utcnow
 
 
 def _create_app() -> Flask:
-    from . import create_app
+    from exam_engine import create_app
     return create_app()
 
 
@@ -43,8 +43,8 @@ def _ensure_instance_files(config) -> None:
 @click.command("init")
 def init_command() -> None:
     """Create the instance files (secret key, certificate signing key) and migrate the database."""
-    from .config import load_config
-    from .migrate import upgrade
+    from exam_engine.kernel.config import load_config
+    from exam_engine.migrate import upgrade
     config = load_config()
     _ensure_instance_files(config)
     upgrade(config["DATABASE_URL"])
@@ -54,7 +54,7 @@ def init_command() -> None:
 @click.command("seed-demo")
 def seed_demo_command() -> None:
     """Load the TT03 requirement tree, the demo bank, demo accounts and a scheduled session."""
-    from .demo import seed_demo
+    from exam_engine.demo import seed_demo
     with transaction(current_app.extensions["db_sessions"]) as db:
         counts = seed_demo(db, date.today())
     click.echo("demo data: " + ", ".join(f"{k} +{v}" for k, v in counts.items()))
@@ -64,7 +64,7 @@ def seed_demo_command() -> None:
 @click.option("--every", type=float, default=0.0, help="repeat every N seconds (0 = once)")
 def close_expired_command(every: float) -> None:
     """Submit every attempt whose deadline has passed (the server's own clock)."""
-    from .exams.delivery import finalize_expired_attempts
+    from exam_engine.exams.delivery import finalize_expired_attempts
     while True:
         with transaction(current_app.extensions["db_sessions"]) as db:
             closed = finalize_expired_attempts(db, utcnow(),
@@ -86,13 +86,13 @@ def demo_command(host: str, port: int, workers: int | None) -> None:
 
     Without Redis the cache, pending imports and job progress live in process memory, so the
     demo serves from one process with threads: every request sees the same memory."""
-    from .config import load_config
-    from .migrate import upgrade
+    from exam_engine.kernel.config import load_config
+    from exam_engine.migrate import upgrade
     config = load_config()
     _ensure_instance_files(config)
     upgrade(config["DATABASE_URL"])
-    from . import create_app
-    from .demo import seed_demo
+    from exam_engine import create_app
+    from exam_engine.demo import seed_demo
     with transaction(create_app().extensions["db_sessions"]) as db:
         seed_demo(db, date.today())
     click.echo(f"\n  exam-engine: http://{host}:{port}/   (demo password: see README)\n")
@@ -106,7 +106,7 @@ def demo_command(host: str, port: int, workers: int | None) -> None:
 def register_commands(app: Flask) -> None:
     for command in (seed_demo_command, close_expired_command):
         app.cli.add_command(command)
-    from item_bank.bank_cli import bank
+    from exam_engine.analysis.cli import bank
     app.cli.add_command(bank)
     try:
         from item_bank.irt_cli import irt

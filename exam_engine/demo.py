@@ -7,12 +7,16 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from exam_engine.exams.models import ExamSession
+from exam_engine.exams.scheduling import (
+    RosterRow,
+    create_session,
+    enrol_candidates,
+    schedule_session,
+)
+from exam_engine.kernel.accounts import Role, User, create_user
 from item_bank.seed import load_basic_bank, load_requirements
 from item_bank.seeding import seed_items, seed_requirements
-
-from .accounts import Role, User, create_user
-from .exams.models import ExamSession
-from .exams.scheduling import RosterRow, create_session, enrol_candidates, schedule_session
 
 DEMO_PASSWORD = "demo-2026"
 DEMO_USERS = (

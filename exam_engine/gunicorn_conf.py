@@ -19,8 +19,8 @@ def post_worker_init(worker) -> None:
     app = worker.wsgi if callable(worker.wsgi) else worker.app.wsgi()
 
     def sweep() -> None:
-        from exam_engine.db import transaction, utcnow
         from exam_engine.exams.delivery import finalize_expired_attempts
+        from exam_engine.kernel.db import transaction, utcnow
         while True:
             time.sleep(SWEEP_EVERY_SECONDS)
             try:

@@ -10,11 +10,10 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from exam_engine.accounts import User
-
-from . import workflow
-from .models import ItemVersion
-from .taxonomy import normalise_tags
+from exam_engine.kernel.accounts import User
+from item_bank import workflow
+from item_bank.models import ItemVersion
+from item_bank.taxonomy import normalise_tags
 
 ACTIONS = ("submit", "approve", "retire", "tag")
 

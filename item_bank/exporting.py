@@ -9,11 +9,11 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .content import ItemRecord
-from .formats import ExportResult, write
-from .media import with_embedded_media
-from .models import Item, ItemStatus, ItemVersion
-from .queries import latest_versions
+from item_bank.content import ItemRecord
+from item_bank.formats import ExportResult, write
+from item_bank.media import with_embedded_media
+from item_bank.models import Item, ItemStatus, ItemVersion
+from item_bank.queries import latest_versions
 
 __all__ = ["export_versions", "record_of", "versions_to_export"]
 

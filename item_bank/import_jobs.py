@@ -1,4 +1,4 @@
-"""The teacher's import as two jobs (:mod:`exam_engine.jobs`): the preview, then the import.
+"""The teacher's import as two jobs (:mod:`exam_engine.kernel.jobs`): the preview, then the import.
 
 Each is a ``work(db, progress)`` over :mod:`item_bank.importing`. Their results are JSON kept in
 the app cache for the pages to render: the preview as rows of what will be created, with every
@@ -13,11 +13,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from exam_engine.jobs import JobFailed, Progress, Work
-
-from .importing import ImportPreview, ImportRefused, commit_import, preview_import
-from .sanitise import excerpt
-from .workflow import Classification
+from exam_engine.kernel.jobs import JobFailed, Progress, Work
+from item_bank.importing import ImportPreview, ImportRefused, commit_import, preview_import
+from item_bank.sanitise import excerpt
+from item_bank.workflow import Classification
 
 __all__ = ["COMMIT_KIND", "PREVIEW_KIND", "commit_work", "preview_summary", "preview_work"]
 

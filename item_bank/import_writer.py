@@ -20,14 +20,12 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from exam_engine.db import utcnow
-
-from .content import ItemContent, ItemRecord, content_to_json
-from .media import image_resolver
-from .models import Item, ItemEvent, ItemStatus, ItemTag, ItemVersion
-from .queries import search_text_of
-from .types import Problem
-from .workflow import Classification, InvalidItem, clean_content
+from exam_engine.kernel.db import utcnow
+from item_bank.content import ItemContent, ItemRecord, content_to_json
+from item_bank.media import image_resolver
+from item_bank.models import Item, ItemEvent, ItemStatus, ItemTag, ItemVersion, search_text_of
+from item_bank.types import Problem
+from item_bank.workflow import Classification, InvalidItem, clean_content
 
 __all__ = ["KEY_MAX", "PHASE_PREPARE", "PHASE_WRITE", "InvalidRecords", "ItemKeys", "Progress",
            "create_items", "highest_key_numbers"]

@@ -9,7 +9,7 @@ in bulk (:mod:`item_bank.import_writer`). Exact duplicates are errors; near dupl
 warnings a teacher may accept.
 
 Both take an optional ``progress(phase, done, total)`` callback (phase in Vietnamese), which a
-job (:mod:`exam_engine.jobs`) turns into the progress bar of a 10,000-item import.
+job (:mod:`exam_engine.kernel.jobs`) turns into the progress bar of a 10,000-item import.
 """
 
 from __future__ import annotations
@@ -20,16 +20,16 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .content import ItemContent, ItemRecord, content_from_json
-from .duplicates import find_duplicates
-from .formats import FormatErrors, FormatIssue, detect, read
-from .import_writer import InvalidRecords, ItemKeys, Progress, create_items
-from .media import find_media, image_problems, referenced_images
-from .models import Item, ItemStatus, ItemVersion, RequirementCode
-from .sanitise import is_media_url
-from .taxonomy import classification_problems
-from .types import item_type
-from .workflow import Classification
+from item_bank.content import ItemContent, ItemRecord, content_from_json
+from item_bank.duplicates import find_duplicates
+from item_bank.formats import FormatErrors, FormatIssue, detect, read
+from item_bank.import_writer import InvalidRecords, ItemKeys, Progress, create_items
+from item_bank.media import find_media, image_problems, referenced_images
+from item_bank.models import Item, ItemStatus, ItemVersion, RequirementCode
+from item_bank.sanitise import is_media_url
+from item_bank.taxonomy import classification_problems
+from item_bank.types import item_type
+from item_bank.workflow import Classification
 
 __all__ = ["ImportPreview", "ImportRefused", "ImportRow", "commit_import", "missing_images",
            "next_item_key", "preview_import", "record_problems"]

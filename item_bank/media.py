@@ -23,8 +23,8 @@ from urllib.parse import unquote
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .content import ItemContent, ItemRecord, Part
-from .models import MediaFile
+from item_bank.content import ItemContent, ItemRecord, Part
+from item_bank.models import MediaFile
 
 __all__ = ["MAX_IMAGE_BYTES", "MediaRejected", "detect_image", "image_problems",
            "image_resolver", "media_url", "referenced_images", "store_media",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -20,9 +22,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from exam_engine.db import Base, UTCDateTime, utcnow
-
-from .content import ItemContent, ItemKind, content_from_json
+from exam_engine.kernel.db import Base, UTCDateTime, utcnow
+from item_bank.content import ItemContent, ItemKind, content_from_json
+from item_bank.sanitise import plain_text
+from item_bank.text_normalise import search_key
 
 
 class ItemStatus(enum.StrEnum):
@@ -123,7 +126,7 @@ class ItemVersion(Base):
     version: Mapped[int] = mapped_column(default=1)
     kind: Mapped[str] = mapped_column(String(20))
     content: Mapped[dict[str, Any]] = mapped_column(JSON)
-    # Accent- and case-folded stem + parts (item_bank.queries.refresh_search_text), so that
+    # Accent- and case-folded stem + parts (refresh_search_text), so that
     # "dinh dang" finds "định dạng" with a plain LIKE on every backend.
     search_text: Mapped[str | None] = mapped_column(Text)
     status: Mapped[ItemStatus] = mapped_column(_enum(ItemStatus), default=ItemStatus.DRAFT)
@@ -166,9 +169,9 @@ class ItemVersion(Base):
         Texts are sanitised HTML, sanitised again here (idempotent, microseconds) so that rows
         stored before every path sanitised — plain "A > B" or "GD&ĐT" — still reach the page
         as safe HTML that shows the same text."""
-        from .preview import sanitised_content
-        from .sanitise import sanitise_html
-        from .types import item_type
+        from item_bank.preview import sanitised_content
+        from item_bank.sanitise import sanitise_html
+        from item_bank.types import item_type
         if self.kind in (ItemKind.SINGLE, ItemKind.MULTIPLE):
             options = self.options
             return {"type": self.kind, "stem": sanitise_html(self.stem),
@@ -178,11 +181,26 @@ class ItemVersion(Base):
         return {"type": self.kind, "stem": content.stem, "view": view}
 
 
+def search_text_of(content: Mapping[str, Any] | str) -> str:
+    """The folded text of a stored content document: stem, parts and targets, one line."""
+    if isinstance(content, str):
+        content = json.loads(content)
+    parts = [content.get("stem") or ""]
+    parts += [p.get("text") or "" for p in content.get("choices") or ()]
+    parts += [p.get("text") or "" for p in content.get("targets") or ()]
+    return search_key(" ".join(plain_text(part) for part in parts))
+
+
+def refresh_search_text(version: ItemVersion) -> None:
+    """Recompute ``version.search_text`` from its content. Setting ``content`` already does it
+    (a listener in :mod:`item_bank.models`); this is for content changed in place."""
+    version.search_text = search_text_of(version.content)
+
+
 @event.listens_for(ItemVersion.content, "set")
 def _fold_for_search(target: ItemVersion, value: Any, _old: Any, _initiator: Any) -> Any:
     # Every path that sets content (workflow, import, seeding, fixtures) keeps search_text in
     # step, so no caller can forget it. Content is replaced, never mutated in place.
-    from .queries import search_text_of  # queries imports this module
     target.search_text = search_text_of(value) if value is not None else None
     return value
 

@@ -3,9 +3,8 @@ actions and the editor (admins may do everything). Pure: users and items in, boo
 
 from __future__ import annotations
 
-from exam_engine.accounts import Role, User
-
-from .models import Item, ItemVersion
+from exam_engine.kernel.accounts import Role, User
+from item_bank.models import Item, ItemVersion
 
 __all__ = ["AUTHOR_ROLES", "REVIEW_ROLES", "RETIRE_ROLES", "is_author", "may", "may_author",
            "may_edit"]

@@ -15,10 +15,10 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from .content import ItemContent, ItemKind, Part
-from .sanitise import sanitise_html
-from .types import item_type
-from .types.cloze import GAP_MARKER
+from item_bank.content import ItemContent, ItemKind, Part
+from item_bank.sanitise import sanitise_html
+from item_bank.types import item_type
+from item_bank.types.cloze import GAP_MARKER
 
 
 def candidate_stem_html(view: Mapping[str, Any]) -> Markup:

@@ -2,14 +2,13 @@
 pages and the item-bank API.
 
 Search is accent- and case-insensitive ("dinh dang" finds "định dạng") over a folded copy of
-stem and parts kept in ``ItemVersion.search_text`` (:func:`refresh_search_text`), so one plain
+stem and parts kept in ``ItemVersion.search_text`` (:func:`item_bank.models.refresh_search_text`), so one plain
 ``LIKE`` serves SQLite and PostgreSQL alike. Folding is for finding only, never for scoring
 (see :mod:`item_bank.text_normalise`).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -19,33 +18,15 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from .duplicates import find_duplicates
-from .models import Item, ItemStatus, ItemTag, ItemVersion, RequirementCode
-from .sanitise import plain_text
-from .taxonomy import IC3_DOMAINS
-from .text_normalise import nfc, search_key
+from item_bank.duplicates import find_duplicates
+from item_bank.models import Item, ItemStatus, ItemTag, ItemVersion, RequirementCode
+from item_bank.taxonomy import IC3_DOMAINS
+from item_bank.text_normalise import nfc, search_key
 
 _EDGE_PUNCTUATION = re.compile(r"^[^\w+#%]+|[^\w+#%]+$")
 
 __all__ = ["BankDuplicate", "CoverageRow", "bank_duplicates", "coverage", "coverage_by_ic3",
-           "coverage_by_subject", "latest_versions", "refresh_search_text", "search_items",
-           "search_text_of"]
-
-
-def search_text_of(content: Mapping[str, Any] | str) -> str:
-    """The folded text of a stored content document: stem, parts and targets, one line."""
-    if isinstance(content, str):
-        content = json.loads(content)
-    parts = [content.get("stem") or ""]
-    parts += [p.get("text") or "" for p in content.get("choices") or ()]
-    parts += [p.get("text") or "" for p in content.get("targets") or ()]
-    return search_key(" ".join(plain_text(part) for part in parts))
-
-
-def refresh_search_text(version: ItemVersion) -> None:
-    """Recompute ``version.search_text`` from its content. Setting ``content`` already does it
-    (a listener in :mod:`item_bank.models`); this is for content changed in place."""
-    version.search_text = search_text_of(version.content)
+           "coverage_by_subject", "latest_versions", "search_items"]
 
 
 def query_words(q: str | None) -> list[str]:

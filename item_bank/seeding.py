@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .content import choice_item, content_to_json
-from .models import Item, ItemStatus, ItemVersion, RequirementCode
-from .seed import demo_irt_parameters
-from .workflow import clean_content
+from item_bank.content import choice_item, content_to_json
+from item_bank.models import Item, ItemStatus, ItemVersion, RequirementCode
+from item_bank.seed import demo_irt_parameters
+from item_bank.workflow import clean_content
 
 
 def seed_requirements(db: Session, tree: Mapping[str, Any]) -> int:

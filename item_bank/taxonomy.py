@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .text_normalise import nfc
+from item_bank.text_normalise import nfc
 
 __all__ = ["DIFFICULTIES", "GRADES", "IC3_DOMAINS", "SUBJECTS", "Ic3Domain",
            "classification_problems", "normalise_tags", "split_ic3_tag", "tags_with_ic3"]

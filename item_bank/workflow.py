@@ -13,14 +13,13 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from exam_engine.db import utcnow
-
-from .content import ItemContent, ItemRecord, Part, content_to_json
-from .models import Item, ItemEvent, ItemStatus, ItemVersion, RequirementCode
-from .sanitise import ImageResolver, sanitise_html
-from .taxonomy import classification_problems, normalise_tags
-from .text_normalise import nfc
-from .types import Problem, item_type
+from exam_engine.kernel.db import utcnow
+from item_bank.content import ItemContent, ItemRecord, Part, content_to_json
+from item_bank.models import Item, ItemEvent, ItemStatus, ItemVersion, RequirementCode
+from item_bank.sanitise import ImageResolver, sanitise_html
+from item_bank.taxonomy import classification_problems, normalise_tags
+from item_bank.text_normalise import nfc
+from item_bank.types import Problem, item_type
 
 ALLOWED = frozenset({
     (ItemStatus.DRAFT, ItemStatus.IN_REVIEW),

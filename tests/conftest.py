@@ -18,8 +18,8 @@ import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
-from exam_engine.db import make_engine, make_session_factory
-from exam_engine.models_registry import metadata
+from exam_engine.kernel.db import make_engine, make_session_factory
+from exam_engine.migrations.models_registry import metadata
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -224,7 +224,7 @@ def make_session(db: Session, make_bank) -> Callable[..., Any]:
 
 @pytest.fixture
 def make_user(db: Session) -> Callable[..., Any]:
-    from exam_engine.accounts import Role, create_user
+    from exam_engine.kernel.accounts import Role, create_user
 
     def make(username: str = "canbo", role: Role = Role.STAFF, password: str = "mật-khẩu-123"):
         user = create_user(db, username, password, "Trần Thị Minh Thư", role)

@@ -14,7 +14,6 @@ from pathlib import Path
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
-from exam_engine.db import make_engine, make_session_factory, transaction
 from exam_engine.exams.models import Answer, Attempt, Candidate
 from exam_engine.exams.scheduling import (
     TT03_BASIC_MODULES,
@@ -23,6 +22,7 @@ from exam_engine.exams.scheduling import (
     enrol_candidates,
     schedule_session,
 )
+from exam_engine.kernel.db import make_engine, make_session_factory, transaction
 from exam_engine.migrate import upgrade
 from item_bank.models import RequirementCode
 from item_bank.seeding import seed_items

@@ -14,11 +14,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from exam_engine.exams.grading import is_full_credit
 from item_bank.irt.models import ItemParameters
 from item_bank.irt.scoring import score_eap
 from item_bank.models import ItemVersion
-
-from .grading import is_full_credit
 
 
 def eap_from_versions(versions: Sequence[ItemVersion],

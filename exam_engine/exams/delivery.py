@@ -12,16 +12,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exam_engine.text import nfc
+from exam_engine.exams.ability import eap_from_versions
+from exam_engine.exams.errors import NotFound, NotStarted
+from exam_engine.exams.grading import CHOICE_KINDS, grade, graded_item
+from exam_engine.exams.models import Answer, Attempt, AttemptItem, Candidate, ExamSession, Result
+from exam_engine.exams.states import AttemptStatus, SessionStatus
+from exam_engine.exams.transitions import transition
+from exam_engine.kernel.text import nfc
 from item_bank.models import ItemVersion
 from item_bank.types.base import is_blank
-
-from .ability import eap_from_versions
-from .errors import NotFound, NotStarted
-from .grading import CHOICE_KINDS, grade, graded_item
-from .models import Answer, Attempt, AttemptItem, Candidate, ExamSession, Result
-from .states import AttemptStatus, SessionStatus
-from .transitions import transition
 
 
 def find_candidate_for_login(db: Session, candidate_number: str, session_code: str) -> Candidate:

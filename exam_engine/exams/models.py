@@ -8,9 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Date, Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from exam_engine.db import Base, UTCDateTime, utcnow
-
-from .states import AttemptStatus, SessionStatus
+from exam_engine.exams.states import AttemptStatus, SessionStatus
+from exam_engine.kernel.db import Base, UTCDateTime, utcnow
 
 
 def _enum(kind: Any) -> Enum:

@@ -8,10 +8,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .delivery import finalize_expired_attempts
-from .errors import ExamError
-from .models import Attempt, Candidate, ExamSession, Result
-from .states import AttemptStatus, SessionStatus
+from exam_engine.exams.delivery import finalize_expired_attempts
+from exam_engine.exams.errors import ExamError
+from exam_engine.exams.models import Attempt, Candidate, ExamSession, Result
+from exam_engine.exams.states import AttemptStatus, SessionStatus
 
 
 @dataclass(frozen=True)

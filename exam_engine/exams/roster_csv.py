@@ -6,8 +6,8 @@ import csv
 import io
 from datetime import date, datetime
 
-from .errors import InvalidRoster
-from .scheduling import RosterRow
+from exam_engine.exams.errors import InvalidRoster
+from exam_engine.exams.scheduling import RosterRow
 
 COLUMNS = ("so_bao_danh", "ho_ten", "ngay_sinh", "noi_sinh", "gioi_tinh", "cccd")
 OPTIONAL = ("dan_toc",)

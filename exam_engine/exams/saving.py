@@ -16,15 +16,14 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from exam_engine.cache import Cache
+from exam_engine.exams.errors import ExamClosed, InvalidAnswer, NotFound, NotStarted
+from exam_engine.exams.grading import CHOICE_KINDS
+from exam_engine.exams.models import Answer, Attempt, AttemptItem
+from exam_engine.exams.states import AttemptStatus
+from exam_engine.kernel.cache import Cache
 from item_bank.content import ItemContent, ItemKind, content_from_json
 from item_bank.models import ItemVersion
 from item_bank.types import InvalidResponse, item_type
-
-from .errors import ExamClosed, InvalidAnswer, NotFound, NotStarted
-from .grading import CHOICE_KINDS
-from .models import Answer, Attempt, AttemptItem
-from .states import AttemptStatus
 
 ANSWERS = Answer.__table__
 ATTEMPTS = Attempt.__table__

@@ -12,15 +12,14 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exam_engine.text import nfc
+from exam_engine.exams.assembly import assemble_form, check_pools
+from exam_engine.exams.errors import ExamError, InvalidRoster
+from exam_engine.exams.grading import CHOICE_KINDS
+from exam_engine.exams.models import Attempt, AttemptItem, Candidate, ExamSession
+from exam_engine.exams.states import SessionStatus
+from exam_engine.kernel.text import nfc
 from item_bank.content import ItemContent, ItemKind, content_from_json
 from item_bank.models import Item, ItemStatus, ItemVersion
-
-from .assembly import assemble_form, check_pools
-from .errors import ExamError, InvalidRoster
-from .grading import CHOICE_KINDS
-from .models import Attempt, AttemptItem, Candidate, ExamSession
-from .states import SessionStatus
 
 TT03_BASIC_MODULES = ("IU01", "IU02", "IU03", "IU04", "IU05", "IU06")
 # The item kinds the candidate's exam page renders: every kind of the bank.

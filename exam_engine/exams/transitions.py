@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from .models import Attempt, AttemptEvent
-from .states import ALLOWED_TRANSITIONS, AttemptStatus, IllegalTransition
+from exam_engine.exams.models import Attempt, AttemptEvent
+from exam_engine.exams.states import ALLOWED_TRANSITIONS, AttemptStatus, IllegalTransition
 
 
 def transition(db: Session, attempt: Attempt, target: AttemptStatus, *, actor: str,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from exam_engine.db import make_engine
-from exam_engine.models_registry import metadata
+from exam_engine.kernel.db import make_engine
+from exam_engine.migrations.models_registry import metadata
 
 config = context.config
 

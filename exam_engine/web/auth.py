@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
-from exam_engine.accounts import Role, authenticate
 from exam_engine.exams.delivery import find_candidate_for_login
 from exam_engine.exams.errors import NotFound
-from exam_engine.i18n import gettext, localized
-
-from .context import cache, current_user, db
+from exam_engine.kernel.accounts import Role, authenticate
+from exam_engine.kernel.i18n import gettext, localized
+from exam_engine.kernel.web_context import cache, current_user, db
 
 auth_bp = Blueprint("auth", __name__)
 
 HOME_BY_ROLE = {Role.STAFF: "staff.sessions", Role.ADMIN: "staff.sessions",
-                Role.PROCTOR: "staff.sessions", Role.TEACHER: "bank.index",
+                Role.PROCTOR: "proctor.rooms", Role.TEACHER: "bank.index",
                 Role.REVIEWER: "bank.index"}
 MAX_FAILURES = 10  # per account name and client address, for 15 minutes
 
@@ -55,7 +54,6 @@ def login():
                 _count_failure("user:" + username)
                 error = gettext("Sai tên đăng nhập hoặc mật khẩu.")
             else:
-                db().commit()  # a password rehash, if any
                 _new_session()
                 session["user_id"] = user.id
                 next_url = request.args.get("next", "")

@@ -16,13 +16,12 @@ from flask import (
 )
 from sqlalchemy import select
 
-from exam_engine.db import utcnow
 from exam_engine.exams import delivery, saving
 from exam_engine.exams.errors import InvalidAnswer
 from exam_engine.exams.models import Attempt, Result
 from exam_engine.exams.states import AttemptStatus
-
-from .context import cache, candidate_required, db
+from exam_engine.kernel.db import utcnow
+from exam_engine.kernel.web_context import cache, candidate_required, db
 
 candidate_bp = Blueprint("candidate", __name__, url_prefix="/thi")
 
@@ -36,7 +35,6 @@ def _current_attempt(now: datetime) -> Attempt:
     request takes the writing session)."""
     unit = db(writes=True)
     attempt = delivery.close_if_expired(unit, delivery.get_attempt(unit, _attempt_id()), now)
-    unit.commit()
     return attempt
 
 
@@ -57,7 +55,6 @@ def exam():
 @candidate_required
 def start():
     delivery.start_attempt(db(), _attempt_id(), utcnow())
-    db().commit()
     return redirect(url_for("candidate.exam"))
 
 
@@ -89,7 +86,6 @@ def save_answer():
         db(), cache(), _attempt_id(), position=position, selected=selected,
         flagged=bool(body.get("flagged", False)), seq=seq, now=utcnow(),
         grace_seconds=current_app.config["SAVE_GRACE_SECONDS"], response=body.get("response"))
-    db().commit()  # acknowledged only once it is durable
     return jsonify(ok=True, position=saved.position, seq=saved.seq,
                    saved_at=saved.saved_at.isoformat())
 
@@ -98,7 +94,6 @@ def save_answer():
 @candidate_required
 def submit():
     result = delivery.submit_attempt(db(), _attempt_id(), actor="candidate", now=utcnow())
-    db().commit()
     return jsonify(ok=True, receipt=f"KQ-{result.attempt_id}-{result.id}",
                    result_url=url_for("candidate.result"))
 

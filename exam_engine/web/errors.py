@@ -9,11 +9,10 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from exam_engine.exams.errors import ExamError
-from exam_engine.i18n import gettext, localized
+from exam_engine.kernel.i18n import gettext, localized
+from exam_engine.kernel.web_context import db
 from item_bank.importing import ImportRefused
 from item_bank.workflow import InvalidItem, WorkflowError
-
-from .context import db
 
 
 def _wants_json() -> bool:

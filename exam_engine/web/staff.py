@@ -1,4 +1,4 @@
-"""Sở staff: exam sessions, rosters, scheduling, approval, certificate issuance, the register."""
+"""Sở staff: exam sessions, rosters, scheduling and approval (certificates: ``certs.staff_web``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from datetime import date
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -17,19 +16,15 @@ from flask import (
 )
 from sqlalchemy import select
 
-from certs.issuance import certificate_data, issue_certificates, revoke_certificate
-from certs.models import Certificate, RegisterEntry
-from certs.pdf import render_certificate
-from certs.web import current_issuer
-from exam_engine.accounts import Role
-from exam_engine.db import utcnow
+from certs.models import Certificate
 from exam_engine.exams import results, scheduling
 from exam_engine.exams.errors import ExamError
 from exam_engine.exams.models import Candidate, ExamSession
 from exam_engine.exams.roster_csv import parse_roster_csv
-from exam_engine.i18n import localized
-
-from .context import current_user, db, roles_required
+from exam_engine.kernel.accounts import Role
+from exam_engine.kernel.db import utcnow
+from exam_engine.kernel.i18n import localized
+from exam_engine.kernel.web_context import current_user, db, roles_required
 
 staff_bp = Blueprint("staff", __name__, url_prefix="/can-bo")
 MODULES = scheduling.TT03_BASIC_MODULES
@@ -86,7 +81,6 @@ def create_session():
                             f"file {upload.filename}: not UTF-8") from None
     if roster_text.strip():
         scheduling.enrol_candidates(db(), exam, parse_roster_csv(roster_text))
-    db().commit()
     return redirect(url_for("staff.session_detail", session_id=exam.id))
 
 
@@ -105,7 +99,6 @@ def session_detail(session_id: int):
 @roles_required(Role.STAFF)
 def schedule(session_id: int):
     count = scheduling.schedule_session(db(), _session_or_404(session_id))
-    db().commit()
     flash(localized(f"Đã xếp {count} đề thi.", f"{count} forms assembled."))
     return redirect(url_for("staff.session_detail", session_id=session_id))
 
@@ -115,60 +108,4 @@ def schedule(session_id: int):
 def approve(session_id: int):
     results.approve_results(db(), _session_or_404(session_id), approved_by=current_user().id,
                             now=utcnow(), grace_seconds=current_app.config["SAVE_GRACE_SECONDS"])
-    db().commit()
     return redirect(url_for("staff.session_detail", session_id=session_id))
-
-
-@staff_bp.post("/ca-thi/<int:session_id>/cap-chung-chi")
-@roles_required(Role.STAFF)
-def issue(session_id: int):
-    issued = issue_certificates(db(), _session_or_404(session_id), issuer=current_issuer(),
-                                issue_date=date.today(), issued_by=current_user().id,
-                                decision_number=request.form.get("decision_number") or None)
-    db().commit()
-    flash(localized(f"Đã cấp {len(issued)} chứng chỉ.", f"{len(issued)} certificates issued."))
-    return redirect(url_for("staff.session_detail", session_id=session_id))
-
-
-@staff_bp.get("/chung-chi/<int:certificate_id>.pdf")
-@roles_required(Role.STAFF)
-def certificate_pdf(certificate_id: int):
-    cert = db().get(Certificate, certificate_id)
-    if cert is None:
-        abort(404)
-    pdf = render_certificate(certificate_data(cert, cert.candidate.session, current_issuer()))
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="chung-chi-{cert.serial}.pdf"'})
-
-
-@staff_bp.get("/chung-chi/<int:certificate_id>.json")
-@roles_required(Role.STAFF)
-def certificate_json(certificate_id: int):
-    """The certificate as structured, signed data (for the national database and e-wallets)."""
-    cert = db().get(Certificate, certificate_id)
-    if cert is None:
-        abort(404)
-    return {"payload": cert.payload, "signature": cert.signature, "algorithm": "Ed25519",
-            "key_id": cert.key_id, "status": cert.status.value,
-            "public_key_url": url_for("public.signing_key", _external=True)}
-
-
-@staff_bp.post("/chung-chi/<int:certificate_id>/thu-hoi")
-@roles_required(Role.STAFF)
-def revoke(certificate_id: int):
-    cert = db().get(Certificate, certificate_id)
-    if cert is None:
-        abort(404)
-    revoke_certificate(db(), cert, reason=request.form.get("reason", ""),
-                       decision_number=request.form.get("decision_number", ""),
-                       revoked_by=current_user().id)
-    db().commit()
-    return redirect(url_for("staff.register"))
-
-
-@staff_bp.get("/so-goc")
-@roles_required(Role.STAFF)
-def register():
-    entries = db().scalars(select(RegisterEntry).order_by(RegisterEntry.id)).all()
-    certificates = {c.id: c for c in db().scalars(select(Certificate))}
-    return render_template("staff/register.html", entries=entries, certificates=certificates)

@@ -10,7 +10,7 @@ import zlib
 import pytest
 from playwright.sync_api import expect
 
-from exam_engine.accounts import Role
+from exam_engine.kernel.accounts import Role
 from tests.browser.test_bank_import import bank_login
 
 pytestmark = pytest.mark.browser

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from exam_engine.accounts import Role
+from exam_engine.kernel.accounts import Role
 from item_bank.formats import write
 from item_bank.formats.excel_template import example_records
 from item_bank.seed import load_requirements

@@ -11,9 +11,9 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exam_engine.db import utcnow
 from exam_engine.exams.models import Answer, Attempt, AttemptEvent, AttemptItem
 from exam_engine.exams.states import AttemptStatus
+from exam_engine.kernel.db import utcnow
 from item_bank.models import ItemVersion
 
 pytestmark = pytest.mark.browser

@@ -13,8 +13,8 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exam_engine.db import utcnow
 from exam_engine.exams.models import Answer, Attempt, AttemptItem, Candidate, ExamSession
+from exam_engine.kernel.db import utcnow
 from item_bank.models import ItemVersion
 from tests.conftest import require_tool
 

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from certs.issuance import Issuer, issue_certificates, revoke_certificate
 from certs.models import Certificate, CertificateStatus, RegisterEntry
 from certs.signing import public_key_pem, verify_payload
-from exam_engine.db import make_session_factory
 from exam_engine.exams import delivery, saving
 from exam_engine.exams.errors import ExamError
 from exam_engine.exams.models import AttemptItem
 from exam_engine.exams.results import approve_results
+from exam_engine.kernel.db import make_session_factory
 from item_bank.models import ItemVersion
 from tests.conftest import require_tool
 
@@ -45,7 +45,7 @@ def sit(db, attempt, right: bool) -> None:
 
 
 def _cache():
-    from exam_engine.cache import MemoryCache
+    from exam_engine.kernel.cache import MemoryCache
     return MemoryCache()
 
 

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from exam_engine.cache import MemoryCache, RedisCache
+from exam_engine.kernel.cache import MemoryCache, RedisCache
 from tests.conftest import REDIS_URL, require_service
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from exam_engine.config import ConfigError, load_config
+from exam_engine.kernel.config import ConfigError, load_config
 
 
 def test_environment_overrides_defaults_with_types():

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from exam_engine.cache import MemoryCache
 from exam_engine.exams import delivery, saving
 from exam_engine.exams.assembly import InsufficientItems, assemble_form
 from exam_engine.exams.errors import ExamClosed, InvalidAnswer, NotStarted
@@ -16,6 +15,7 @@ from exam_engine.exams.models import Answer, AttemptEvent, AttemptItem
 from exam_engine.exams.scheduling import approved_pools, schedule_session
 from exam_engine.exams.states import AttemptStatus, IllegalTransition
 from exam_engine.exams.transitions import transition
+from exam_engine.kernel.cache import MemoryCache
 from item_bank.models import ItemVersion
 
 T0 = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)

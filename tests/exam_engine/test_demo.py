@@ -6,9 +6,9 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from exam_engine.accounts import User, authenticate
 from exam_engine.demo import DEMO_PASSWORD, DEMO_SESSION_CODE, seed_demo
 from exam_engine.exams.models import AttemptItem, ExamSession
+from exam_engine.kernel.accounts import User, authenticate
 from item_bank.models import ItemVersion
 
 

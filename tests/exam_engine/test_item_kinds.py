@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from exam_engine.cache import MemoryCache
 from exam_engine.exams import delivery, saving
 from exam_engine.exams.assembly import assemble_form
 from exam_engine.exams.errors import InvalidAnswer
 from exam_engine.exams.models import Answer, AttemptItem
 from exam_engine.exams.scheduling import approved_pools
+from exam_engine.kernel.cache import MemoryCache
 from item_bank.content import ItemKind
 from item_bank.models import ItemVersion
 from item_bank.types import item_type

@@ -9,9 +9,9 @@ import time
 import pytest
 from sqlalchemy import select
 
-from exam_engine.cache import MemoryCache
-from exam_engine.db import make_session_factory
-from exam_engine.jobs import JobFailed, job_status, start_job, wait_for_job
+from exam_engine.kernel.cache import MemoryCache
+from exam_engine.kernel.db import make_session_factory
+from exam_engine.kernel.jobs import JobFailed, job_status, start_job, wait_for_job
 from item_bank.models import RequirementCode
 from tests.exam_engine.test_cache import _redis_cache
 
@@ -108,7 +108,7 @@ def test_another_user_cannot_read_the_job(cache, sessions):
 
 
 def test_a_job_whose_worker_died_is_reported_failed(cache, sessions):
-    from exam_engine import jobs
+    from exam_engine.kernel import jobs
     job_id = "x" * 32
     cache.set_json(f"job:{job_id}", {
         "id": job_id, "user_id": OWNER, "kind": "thử", "status": "running", "phase": "Đọc tệp",

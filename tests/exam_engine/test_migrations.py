@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from exam_engine.models_registry import metadata
+from exam_engine.migrations.models_registry import metadata
 
 
 def test_migrations_match_the_models(engine):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from exam_engine.translations_en import EN
+from exam_engine.kernel.translations_en import EN
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = sorted(p for p in ROOT.glob("*/templates/**/*.html") if ".venv" not in p.parts)
@@ -26,6 +26,6 @@ def test_every_translated_string_of_a_template_has_english(template):
 
 
 def test_the_bank_labels_shown_through_gettext_have_english():
-    from item_bank.web import ACTION_VI, KIND_VI, STATUS_VI
+    from item_bank.web.pages import ACTION_VI, KIND_VI, STATUS_VI
     labels = [*ACTION_VI.values(), *KIND_VI.values(), *STATUS_VI.values()]
     assert [label for label in labels if label not in EN] == []

@@ -10,7 +10,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from item_bank.content import ItemContent, ItemKind, Part
-from item_bank.editor_form import (
+from item_bank.web.editor_form import (
     content_from_form,
     form_from_content,
     input_field,
@@ -18,7 +18,7 @@ from item_bank.editor_form import (
     with_row_removed,
     with_spare_rows,
 )
-from item_bank.editor_values import FormValues
+from item_bank.web.editor_values import FormValues
 from item_bank.workflow import Classification
 from tests.item_bank.fixtures.samples import CLOZE_WITH_IDS, sample
 

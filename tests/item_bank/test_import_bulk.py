@@ -14,8 +14,7 @@ from item_bank.content import ItemContent, ItemKind, ItemRecord, Part, content_t
 from item_bank.formats import write
 from item_bank.importing import ImportRefused, commit_import, next_item_key, preview_import
 from item_bank.media import image_resolver
-from item_bank.models import Item, ItemEvent, ItemTag, ItemVersion, MediaFile
-from item_bank.queries import refresh_search_text
+from item_bank.models import Item, ItemEvent, ItemTag, ItemVersion, MediaFile, refresh_search_text
 from item_bank.seed import load_basic_bank, load_requirements
 from item_bank.seeding import seed_requirements
 from item_bank.workflow import create_item, submit_for_review
@@ -30,7 +29,7 @@ def tree(db):
 
 @pytest.fixture
 def author(make_user):
-    from exam_engine.accounts import Role
+    from exam_engine.kernel.accounts import Role
     return make_user("giaovien", Role.TEACHER).id
 
 

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from exam_engine.accounts import Role
-from exam_engine.cache import MemoryCache
+from exam_engine.analysis.item_statistics import version_statistics
+from exam_engine.analysis.live_responses import collect_live_responses
 from exam_engine.exams import delivery, saving
 from exam_engine.exams.models import AttemptItem
-from item_bank.item_statistics import version_statistics
-from item_bank.live_responses import collect_live_responses
+from exam_engine.kernel.accounts import Role
+from exam_engine.kernel.cache import MemoryCache
 from item_bank.models import ItemVersion
 from tests.conftest import login
 

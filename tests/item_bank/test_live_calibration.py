@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 from sqlalchemy import func, insert, select
 
+from exam_engine.analysis.live_calibration import calibrate_from_live_data
 from exam_engine.exams.models import Answer, Attempt, AttemptItem, Candidate
 from exam_engine.exams.scheduling import create_session
 from exam_engine.exams.states import AttemptStatus, SessionStatus
-from item_bank.live_calibration import calibrate_from_live_data
 from item_bank.models import ItemEvent, ItemVersion
 
 T0 = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)

@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from exam_engine.cache import MemoryCache
+from exam_engine.analysis.live_calibration import calibrate_from_live_data
 from exam_engine.exams import delivery, saving
 from exam_engine.exams.models import Answer
+from exam_engine.kernel.cache import MemoryCache
 from item_bank.content import ItemKind
-from item_bank.live_calibration import calibrate_from_live_data
 from item_bank.models import ItemVersion
 from tests.exam_engine.kinds_bank import (
     ANSWERS,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from exam_engine.accounts import Role
+from exam_engine.kernel.accounts import Role
 from item_bank.content import ItemContent, ItemKind, ItemRecord, Part
-from item_bank.models import RequirementCode
-from item_bank.queries import coverage, refresh_search_text, search_items
+from item_bank.models import RequirementCode, refresh_search_text
+from item_bank.queries import coverage, search_items
 from item_bank.workflow import approve, create_item, edit, submit_for_review
 
 

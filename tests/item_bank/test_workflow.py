@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from exam_engine.accounts import Role
+from exam_engine.kernel.accounts import Role
 from item_bank.content import ItemContent, ItemKind, ItemRecord, Part, choice_item
 from item_bank.models import ItemStatus, ItemVersion, RequirementCode
 from item_bank.workflow import (

@@ -10,7 +10,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from exam_engine.accounts import Role
+from exam_engine.kernel.accounts import Role
 from item_bank.content import content_to_json
 from item_bank.formats.excel_template import build_template, example_records
 from item_bank.models import Item

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from exam_engine.accounts import Role
+from exam_engine.kernel.accounts import Role
 from item_bank import workflow
 from item_bank.content import ItemRecord, choice_item
 from item_bank.models import Item, ItemStatus, ItemVersion

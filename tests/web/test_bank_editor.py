@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from exam_engine.accounts import Role
+from exam_engine.kernel.accounts import Role
 from item_bank import workflow
 from item_bank.content import ItemKind, ItemRecord, choice_item, content_from_json
-from item_bank.editor_form import form_from_content
 from item_bank.models import Item, ItemEvent, ItemStatus, ItemVersion
+from item_bank.web.editor_form import form_from_content
 from tests.conftest import login
 
 FILED_TT03 = {"module": "IU04", "code": "IU04.5.2"}

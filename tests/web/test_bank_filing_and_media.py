@@ -9,7 +9,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from exam_engine.accounts import Role
+from exam_engine.kernel.accounts import Role
 from item_bank import workflow
 from item_bank.content import ItemRecord, choice_item
 from item_bank.models import Item, ItemEvent, ItemStatus, MediaFile
@@ -66,7 +66,7 @@ def test_items_are_found_by_author(client, db, filed):
 
 
 def make_other_author(db):
-    from exam_engine.accounts import create_user
+    from exam_engine.kernel.accounts import create_user
     author = create_user(db, "tacgia2", "mật-khẩu-123", "Lê Văn Tám", Role.TEACHER)
     workflow.create_item(db, ItemRecord(choice_item("single", "Ổ cứng SSD khác HDD ở điểm nào?",
                                                     ["Không có đĩa quay", "Rẻ hơn"], [0]),

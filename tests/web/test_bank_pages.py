@@ -9,12 +9,11 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import func, select
 
-from exam_engine.accounts import Role
+from exam_engine.kernel.accounts import Role
 from item_bank import workflow
 from item_bank.content import ItemKind, ItemRecord, choice_item
 from item_bank.formats import write
-from item_bank.models import Item, ItemStatus, ItemVersion
-from item_bank.queries import refresh_search_text
+from item_bank.models import Item, ItemStatus, ItemVersion, refresh_search_text
 from item_bank.seed import load_requirements
 from item_bank.seeding import seed_requirements
 from item_bank.types import item_type
@@ -287,7 +286,7 @@ def _row(page: str, code: str) -> str:
 
 def finished_job(client, started):
     """The page of the job a POST started (preview or import), once the job has ended."""
-    from exam_engine.jobs import wait_for_job
+    from exam_engine.kernel.jobs import wait_for_job
     assert started.status_code == 303, started.get_data(as_text=True)
     job_page = started.headers["Location"]
     job_id = job_page.rstrip("/").rsplit("/", 1)[-1]

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from exam_engine.accounts import Role
+from exam_engine.kernel.accounts import Role
 
 
 def _csrf(html: str) -> str:

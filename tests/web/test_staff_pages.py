@@ -6,8 +6,8 @@ import re
 
 from sqlalchemy import func, select
 
-from exam_engine.accounts import Role
 from exam_engine.exams.models import ExamSession
+from exam_engine.kernel.accounts import Role
 from tests.conftest import login
 
 FORM = {"title": "Kỳ thi tháng 12", "exam_date": "2026-12-05", "room": "Phòng máy 2",

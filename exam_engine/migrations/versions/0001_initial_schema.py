@@ -7,7 +7,7 @@ Create Date: 2026-11-24
 import sqlalchemy as sa
 from alembic import op
 
-import exam_engine.db
+import exam_engine.kernel.db
 
 revision = '0001'
 down_revision = None
@@ -42,7 +42,7 @@ def upgrade() -> None:
     sa.Column('role', sa.Enum('candidate', 'student', 'teacher', 'reviewer', 'proctor', 'staff', 'admin', name='role', native_enum=False, length=20), nullable=False),
     sa.Column('password_hash', sa.String(length=200), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', exam_engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', exam_engine.kernel.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))
     )
@@ -61,8 +61,8 @@ def upgrade() -> None:
     sa.Column('form_seed', sa.Integer(), nullable=True),
     sa.Column('created_by', sa.Integer(), nullable=True),
     sa.Column('approved_by', sa.Integer(), nullable=True),
-    sa.Column('approved_at', exam_engine.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', exam_engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('approved_at', exam_engine.kernel.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', exam_engine.kernel.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['approved_by'], ['users.id'], name=op.f('fk_exam_sessions_approved_by_users')),
     sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_exam_sessions_created_by_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_exam_sessions')),
@@ -74,7 +74,7 @@ def upgrade() -> None:
     sa.Column('module', sa.String(length=4), nullable=False),
     sa.Column('code', sa.String(length=20), nullable=False),
     sa.Column('author_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', exam_engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', exam_engine.kernel.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_items_author_id_users')),
     sa.ForeignKeyConstraint(['code'], ['requirement_codes.code'], name=op.f('fk_items_code_requirement_codes')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_items')),
@@ -114,7 +114,7 @@ def upgrade() -> None:
     sa.Column('irt_b', sa.Float(), nullable=True),
     sa.Column('irt_c', sa.Float(), nullable=True),
     sa.Column('irt_is_demo', sa.Boolean(), nullable=False),
-    sa.Column('created_at', exam_engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', exam_engine.kernel.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['item_id'], ['items.id'], name=op.f('fk_item_versions_item_id_items')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_item_versions')),
     sa.UniqueConstraint('item_id', 'version', name=op.f('uq_item_versions_item_id'))
@@ -127,10 +127,10 @@ def upgrade() -> None:
     sa.Column('candidate_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.Enum('assigned', 'in_progress', 'submitted', name='attemptstatus', native_enum=False, length=20), nullable=False),
     sa.Column('form_seed', sa.Integer(), nullable=False),
-    sa.Column('started_at', exam_engine.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('deadline', exam_engine.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('started_at', exam_engine.kernel.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('deadline', exam_engine.kernel.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('extra_seconds', sa.Integer(), nullable=False),
-    sa.Column('submitted_at', exam_engine.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('submitted_at', exam_engine.kernel.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['candidate_id'], ['candidates.id'], name=op.f('fk_attempts_candidate_id_candidates')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_attempts')),
     sa.UniqueConstraint('candidate_id', name=op.f('uq_attempts_candidate_id'))
@@ -141,7 +141,7 @@ def upgrade() -> None:
     sa.Column('selected', sa.JSON(), nullable=False),
     sa.Column('flagged', sa.Boolean(), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
-    sa.Column('saved_at', exam_engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('saved_at', exam_engine.kernel.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['attempt_id'], ['attempts.id'], name=op.f('fk_answers_attempt_id_attempts')),
     sa.PrimaryKeyConstraint('attempt_id', 'position', name=op.f('pk_answers'))
     )
@@ -152,7 +152,7 @@ def upgrade() -> None:
     sa.Column('to_status', sa.String(length=20), nullable=False),
     sa.Column('actor', sa.String(length=40), nullable=False),
     sa.Column('detail', sa.Text(), nullable=True),
-    sa.Column('at', exam_engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', exam_engine.kernel.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['attempt_id'], ['attempts.id'], name=op.f('fk_attempt_events_attempt_id_attempts')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_attempt_events'))
     )
@@ -180,7 +180,7 @@ def upgrade() -> None:
     sa.Column('passed', sa.Boolean(), nullable=False),
     sa.Column('theta', sa.Float(), nullable=True),
     sa.Column('theta_se', sa.Float(), nullable=True),
-    sa.Column('graded_at', exam_engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('graded_at', exam_engine.kernel.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['attempt_id'], ['attempts.id'], name=op.f('fk_results_attempt_id_attempts')),
     sa.ForeignKeyConstraint(['supersedes_id'], ['results.id'], name=op.f('fk_results_supersedes_id_results')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_results'))
@@ -199,7 +199,7 @@ def upgrade() -> None:
     sa.Column('serial', sa.String(length=30), nullable=False),
     sa.Column('verify_code', sa.String(length=40), nullable=False),
     sa.Column('issue_date', sa.Date(), nullable=False),
-    sa.Column('issued_at', exam_engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('issued_at', exam_engine.kernel.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('issued_by', sa.Integer(), nullable=True),
     sa.Column('decision_number', sa.String(length=50), nullable=True),
     sa.Column('status', sa.Enum('valid', 'revoked', name='certificatestatus', native_enum=False, length=10), nullable=False),
@@ -234,7 +234,7 @@ def upgrade() -> None:
     sa.Column('decision_number', sa.String(length=50), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('recorded_by', sa.Integer(), nullable=True),
-    sa.Column('recorded_at', exam_engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_at', exam_engine.kernel.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['certificate_id'], ['certificates.id'], name=op.f('fk_register_entries_certificate_id_certificates')),
     sa.ForeignKeyConstraint(['recorded_by'], ['users.id'], name=op.f('fk_register_entries_recorded_by_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_register_entries'))

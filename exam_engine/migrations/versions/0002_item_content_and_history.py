@@ -10,7 +10,7 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-import exam_engine.db
+import exam_engine.kernel.db
 
 revision = '0002'
 down_revision = '0001'
@@ -58,7 +58,7 @@ def upgrade() -> None:
     sa.Column('action', sa.String(length=20), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('comment', sa.Text(), nullable=True),
-    sa.Column('at', exam_engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', exam_engine.kernel.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_item_events_actor_id_users')),
     sa.ForeignKeyConstraint(['item_id'], ['items.id'], name=op.f('fk_item_events_item_id_items')),
     sa.ForeignKeyConstraint(['version_id'], ['item_versions.id'], name=op.f('fk_item_events_version_id_item_versions')),

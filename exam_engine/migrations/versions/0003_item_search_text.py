@@ -13,10 +13,21 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade() -> None:
-    # The same folding the application uses, so backfilled rows and new rows match alike.
-    from item_bank.queries import search_text_of
+def search_text_of(content) -> str:
+    """Frozen copy of the folding as it stood at this revision (stem, choices, targets)."""
+    import json
 
+    from item_bank.sanitise import plain_text
+    from item_bank.text_normalise import search_key
+    if isinstance(content, str):
+        content = json.loads(content)
+    parts = [content.get("stem") or ""]
+    parts += [p.get("text") or "" for p in content.get("choices") or ()]
+    parts += [p.get("text") or "" for p in content.get("targets") or ()]
+    return search_key(" ".join(plain_text(part) for part in parts))
+
+
+def upgrade() -> None:
     with op.batch_alter_table('item_versions') as batch:
         batch.add_column(sa.Column('search_text', sa.Text(), nullable=True))
     versions = sa.table('item_versions', sa.column('id', sa.Integer),

@@ -8,7 +8,7 @@ Create Date: 2026-12-04
 import sqlalchemy as sa
 from alembic import op
 
-import exam_engine.db
+import exam_engine.kernel.db
 
 revision = '0004'
 down_revision = '0003'
@@ -46,7 +46,7 @@ def upgrade() -> None:
         sa.Column('data', sa.LargeBinary(), nullable=False),
         sa.Column('original_name', sa.String(length=200), nullable=True),
         sa.Column('created_by', sa.Integer(), nullable=True),
-        sa.Column('created_at', exam_engine.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('created_at', exam_engine.kernel.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(['created_by'], ['users.id'],
                                 name=op.f('fk_media_files_created_by_users')),
         sa.PrimaryKeyConstraint('sha256', name=op.f('pk_media_files')))

@@ -10,11 +10,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from .content import ItemContent, ItemKind, Part
-from .editor_values import FormValues, next_free_id, read_number, rows_form
-from .types import Problem
-from .types.base import format_number_vi
-from .types.cloze import gap_options
+from item_bank.content import ItemContent, ItemKind, Part
+from item_bank.types import Problem
+from item_bank.types.base import format_number_vi
+from item_bank.types.cloze import gap_options
+from item_bank.web.editor_values import FormValues, next_free_id, read_number, rows_form
 
 
 class Parts(NamedTuple):

@@ -21,13 +21,13 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy.orm import Session
 
+from exam_engine.analysis.live_responses import collect_live_responses
 from item_bank.irt.classical import (
     corrected_item_total,
     distractor_analysis,
     item_p_values,
     point_biserial,
 )
-from item_bank.live_responses import collect_live_responses
 from item_bank.models import ItemVersion
 
 __all__ = ["OptionStatistics", "VersionStatistics", "option_statistics", "version_statistics"]

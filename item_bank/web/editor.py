@@ -1,7 +1,7 @@
 """The teachers' item editor: write a new item, edit the latest version of one, and a live preview
 of the form as the candidate will see it. Routes on the bank's ``teacher_bp``.
 
-Thin over :mod:`item_bank.editor_form` (form <-> content) and :mod:`item_bank.workflow`
+Thin over :mod:`item_bank.web.editor_form` (form <-> content) and :mod:`item_bank.workflow`
 (create, edit, reclassify): every problem is shown beside its input (422) and nothing is
 written; a valid form is saved in one transaction and the teacher lands on the item page.
 Without JavaScript the form still works: the kind switch and the add/remove row buttons are
@@ -26,12 +26,17 @@ from flask import (
 )
 from sqlalchemy import select
 
-from exam_engine.i18n import localized
-from exam_engine.web.context import current_user, db, roles_required
-
-from . import workflow
-from .content import ItemContent, ItemRecord, content_from_json, content_to_json
-from .editor_form import (
+from exam_engine.kernel.i18n import localized
+from exam_engine.kernel.web_context import current_user, db, roles_required
+from item_bank import workflow
+from item_bank.content import ItemContent, ItemRecord, content_from_json, content_to_json
+from item_bank.importing import next_item_key
+from item_bank.models import Item, RequirementCode
+from item_bank.permissions import AUTHOR_ROLES, may_author, may_edit
+from item_bank.preview import candidate_stem_html, preview_view
+from item_bank.taxonomy import DIFFICULTIES, GRADES, IC3_DOMAINS, SUBJECTS
+from item_bank.types import Problem
+from item_bank.web.editor_form import (
     beside_inputs,
     content_from_form,
     form_from_content,
@@ -39,14 +44,8 @@ from .editor_form import (
     with_row_removed,
     with_spare_rows,
 )
-from .editor_values import ROW_GROUPS, FormValues
-from .importing import next_item_key
-from .models import Item, RequirementCode
-from .permissions import AUTHOR_ROLES, may_author, may_edit
-from .preview import candidate_stem_html, preview_view
-from .taxonomy import DIFFICULTIES, GRADES, IC3_DOMAINS, SUBJECTS
-from .types import Problem
-from .web import MODULES, _user, teacher_bp
+from item_bank.web.editor_values import ROW_GROUPS, FormValues
+from item_bank.web.pages import MODULES, _user, teacher_bp
 
 # bank/_preview.html draws cloze stems with it, for the item page and the editor alike
 teacher_bp.add_app_template_global(candidate_stem_html, "candidate_stem_html")
@@ -138,7 +137,6 @@ def new_item():
     except workflow.InvalidItem as invalid:  # only what sanitising emptied can fail here
         db().rollback()
         return _editor_page(request.form, problems=beside_inputs(invalid.problems), status=422)
-    db().commit()
     flash(localized(f"Đã lưu câu hỏi {version.item.key} (bản nháp).",
                     f"Item {version.item.key} saved as a draft."))
     return redirect(url_for("bank.item_page", item_id=version.item_id))
@@ -184,7 +182,6 @@ def edit_item(item_id: int):
         db().rollback()
         return _editor_page(request.form, item=item, status=409,
                             error=localized(refused.message_vi, refused.message_en))
-    db().commit()
     flash(localized(f"Đã lưu câu hỏi {item.key}, phiên bản {saved.version}.",
                     f"Item {item.key} saved, version {saved.version}."))
     return redirect(url_for("bank.item_page", item_id=item.id, v=saved.version))

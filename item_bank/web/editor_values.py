@@ -10,8 +10,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .content import Part
-from .types import InvalidResponse, Problem, parse_number
+from item_bank.content import Part
+from item_bank.types import InvalidResponse, Problem, parse_number
 
 MAX_ROWS = 40  # more rows than any item needs; a forged form cannot make us loop for long
 SPARE_ROWS = {"choices": 4, "targets": 4, "key.gaps": 2}

@@ -29,10 +29,10 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from exam_engine.analysis.live_responses import collect_live_responses
 from item_bank.irt.calibration import ProgressCallback, calibrate
 from item_bank.irt.data import ResponseData
 from item_bank.irt.models import ItemParameters, normalise_model
-from item_bank.live_responses import collect_live_responses
 from item_bank.models import ItemEvent, ItemVersion
 
 __all__ = ["CalibratedVersion", "CalibrationReport", "calibrate_from_live_data"]

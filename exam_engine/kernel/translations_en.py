@@ -46,6 +46,7 @@ EN: dict[str, str] = {
     "Tên ca thi": "Session title",
     "Ngày thi": "Exam date",
     "Phòng thi": "Room",
+    "Thí sinh": "Candidate",
     "Hội đồng thi": "Exam council",
     "Số câu mỗi mô-đun": "Questions per module",
     "Ngưỡng đạt (%)": "Pass mark (%)",

@@ -1,4 +1,4 @@
-"""The OpenAPI 3.1 description of the item-bank JSON API (:mod:`item_bank.api`).
+"""The OpenAPI 3.1 description of the item-bank JSON API (:mod:`item_bank.web.api`).
 
 Served at ``GET /api/ngan-hang/openapi.json``. Kept by hand beside the views; a test checks that
 every route of the blueprint is described here.
@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .content import ItemKind
-from .formats import FORMATS
-from .models import ItemStatus
-from .taxonomy import DIFFICULTIES, IC3_BY_CODE
+from item_bank.content import ItemKind
+from item_bank.formats import FORMATS
+from item_bank.models import ItemStatus
+from item_bank.taxonomy import DIFFICULTIES, IC3_BY_CODE
 
 PREFIX = "/api/ngan-hang"
 

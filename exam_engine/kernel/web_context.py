@@ -6,15 +6,16 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import abort, current_app, g, redirect, request, session, url_for
+from flask import Flask, Response, abort, current_app, g, redirect, request, session, url_for
 from sqlalchemy.orm import Session
 
-from exam_engine.accounts import Role, User
-from exam_engine.cache import Cache
+from exam_engine.kernel.accounts import Role, User
+from exam_engine.kernel.cache import Cache
 
 
 def db(*, writes: bool | None = None) -> Session:
-    """This request's unit of work; the view commits once, at its end.
+    """This request's unit of work, committed once at the request boundary (never by a view):
+    see ``install_unit_of_work``.
 
     GET requests read unless the view says it may write (``writes=True``), which on SQLite
     takes the write lock up front instead of failing half-way.
@@ -69,3 +70,30 @@ def candidate_required(view: Callable[..., Any]) -> Callable[..., Any]:
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def install_unit_of_work(app: Flask) -> None:
+    """One unit of work per request: views and services only flush; the boundary commits a
+    successful answer (2xx/3xx) before it is sent, rolls back any other, and closes.
+
+    A save is therefore acknowledged only once durable. A failing commit (a uniqueness the
+    database enforces, say) reaches the error handlers like any other exception.
+    """
+
+    @app.after_request
+    def _commit(response: Response) -> Response:
+        unit = g.get("db")
+        if unit is not None:
+            if response.status_code < 400:
+                unit.commit()
+            else:
+                unit.rollback()
+        return response
+
+    @app.teardown_appcontext
+    def _close(error: BaseException | None) -> None:
+        unit = g.pop("db", None)
+        if unit is not None:
+            if error is not None:
+                unit.rollback()
+            unit.close()

@@ -14,6 +14,7 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -23,24 +24,22 @@ from flask import (
 from markupsafe import Markup
 from sqlalchemy import select
 
-from exam_engine.accounts import Role, User
-from exam_engine.exams.models import ExamSession
-from exam_engine.i18n import localized
-from exam_engine.web.context import current_user, db, roles_required
+from exam_engine.kernel.accounts import Role, User
+from exam_engine.kernel.i18n import localized
+from exam_engine.kernel.web_context import current_user, db, roles_required
+from item_bank import workflow
+from item_bank.bulk import ACTIONS as BULK_ACTIONS
+from item_bank.bulk import apply_bulk
+from item_bank.content import content_from_json
+from item_bank.exam_data import exam_data
+from item_bank.formats import FORMATS
+from item_bank.models import Item, ItemStatus, ItemVersion
+from item_bank.permissions import is_author, may
+from item_bank.sanitise import excerpt, sanitise_html
+from item_bank.taxonomy import DIFFICULTIES, IC3_BY_CODE, IC3_DOMAINS, SUBJECTS
+from item_bank.types import item_type
 
-from . import workflow
-from .bulk import ACTIONS as BULK_ACTIONS
-from .bulk import apply_bulk
-from .content import content_from_json
-from .formats import FORMATS
-from .item_statistics import version_statistics
-from .models import Item, ItemStatus, ItemVersion
-from .permissions import is_author, may
-from .sanitise import excerpt, sanitise_html
-from .taxonomy import DIFFICULTIES, IC3_BY_CODE, IC3_DOMAINS, SUBJECTS
-from .types import item_type
-
-teacher_bp = Blueprint("bank", __name__, url_prefix="/ngan-hang", template_folder="templates")
+teacher_bp = Blueprint("bank", __name__, url_prefix="/ngan-hang", template_folder="../templates")
 
 BANK_ROLES = (Role.TEACHER, Role.REVIEWER, Role.STAFF)
 MODULES = tuple(f"IU{n:02d}" for n in range(1, 16))
@@ -108,7 +107,7 @@ def _search_args() -> dict[str, Any]:
 @teacher_bp.get("/")
 @roles_required(*BANK_ROLES)
 def index():
-    from .queries import search_items
+    from item_bank.queries import search_items
     try:
         page = max(1, int(request.args.get("page", "1")))
     except ValueError:
@@ -172,7 +171,6 @@ def bulk_action():
         db().rollback()
         flash(localized(error.message_vi, error.message_en))
         return redirect(_back())
-    db().commit()
     vi, en = BULK_DONE[action]
     flash(localized(vi.format(n=count), en.format(n=count)))
     return redirect(_back())
@@ -224,7 +222,7 @@ def _item_page(version: ItemVersion, *, error: str | None = None, status: int = 
         events=events, people=people, actions=actions, error=error, is_author=authoring,
         icc_svg=_icc_svg(version),
         feedback=Markup(sanitise_html(content.feedback)) if content.feedback else None,
-        stats=version_statistics(db(), version.id)), status
+        stats=exam_data(current_app.extensions).version_statistics(db(), version.id)), status
 
 
 @teacher_bp.get("/cau-hoi/<int:item_id>")
@@ -271,7 +269,6 @@ def item_action(item_id: int, action: str):
         version = _version_or_404(item_id, request.form.get("version", type=int))
         return _item_page(version, error=localized(error.message_vi, error.message_en),
                           status=422)
-    db().commit()
     flash(done)
     return redirect(url_for("bank.item_page", item_id=item_id, v=version.version))
 
@@ -281,16 +278,15 @@ def item_action(item_id: int, action: str):
 @teacher_bp.get("/do-phu")
 @roles_required(*BANK_ROLES)
 def coverage_page():
-    from .queries import coverage, coverage_by_ic3, coverage_by_subject
-    sessions = db().scalars(select(ExamSession).order_by(ExamSession.exam_date.desc(),
-                                                         ExamSession.id.desc())).all()
+    from item_bank.queries import coverage, coverage_by_ic3, coverage_by_subject
+    sessions = exam_data(current_app.extensions).sessions(db())
     chosen = request.args.get("session_id", type=int)
     needs: dict[str, int] = {}
     if chosen:
-        exam = db().get(ExamSession, chosen)
+        exam = next((s for s in sessions if s.id == chosen), None)
         if exam is None:
             abort(404)
-        needs = {m: int(n) for m, n in exam.items_per_module.items()}
+        needs = dict(exam.items_per_module)
     else:
         for module in MODULES:
             raw = request.args.get(f"n_{module}", "").strip()

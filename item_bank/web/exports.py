@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from flask import abort, render_template, request
 
-from exam_engine.web.context import db, roles_required
-
-from .exporting import export_versions, versions_to_export
-from .formats import FORMATS
-from .web import BANK_ROLES, MODULES, teacher_bp
+from exam_engine.kernel.web_context import db, roles_required
+from item_bank.exporting import export_versions, versions_to_export
+from item_bank.formats import FORMATS
+from item_bank.web.pages import BANK_ROLES, MODULES, teacher_bp
 
 
 @teacher_bp.get("/xuat")

@@ -14,8 +14,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Enum, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .db import Base, UTCDateTime, utcnow
-from .text import nfc
+from exam_engine.kernel.db import Base, UTCDateTime, utcnow
+from exam_engine.kernel.text import nfc
 
 
 class Role(enum.StrEnum):

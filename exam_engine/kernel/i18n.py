@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, request, session
 
-from .translations_en import EN
+from exam_engine.kernel.translations_en import EN
 
 LOCALES = ("vi", "en")
 

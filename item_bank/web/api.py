@@ -16,28 +16,27 @@ from functools import wraps
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from exam_engine.accounts import Role
-from exam_engine.web.context import current_user, db
-
-from . import workflow
-from .content import ItemRecord, content_from_json
-from .duplicates import MIN_THRESHOLD
-from .exporting import export_versions, versions_to_export
-from .formats import FORMATS, FormatIssue
-from .importing import (
+from exam_engine.kernel.accounts import Role
+from exam_engine.kernel.web_context import current_user, db
+from item_bank import workflow
+from item_bank.content import ItemRecord, content_from_json
+from item_bank.duplicates import MIN_THRESHOLD
+from item_bank.exam_data import exam_data
+from item_bank.exporting import export_versions, versions_to_export
+from item_bank.formats import FORMATS, FormatIssue
+from item_bank.importing import (
     ImportPreview,
     commit_import,
     next_item_key,
     preview_import,
 )
-from .item_statistics import VersionStatistics, version_statistics
-from .models import Item, ItemEvent, ItemStatus, ItemVersion
-from .queries import bank_duplicates, refresh_search_text, search_items
-from .queries import coverage as coverage_rows
+from item_bank.models import Item, ItemEvent, ItemStatus, ItemVersion, refresh_search_text
+from item_bank.queries import bank_duplicates, search_items
+from item_bank.queries import coverage as coverage_rows
 
 bank_api_bp = Blueprint("bank_api", __name__, url_prefix="/api/ngan-hang")
 
@@ -216,11 +215,11 @@ def get_item(item_id: int):
                            "created_at": item.created_at.isoformat()},
                   "versions": [version_json(v) for v in item.versions],
                   "history": [event_json(e) for e in workflow.history(db(), item.id)],
-                  "statistics": {str(v.id): statistics_json(version_statistics(db(), v.id))
+                  "statistics": {str(v.id): statistics_json(exam_data(current_app.extensions).version_statistics(db(), v.id))
                                  for v in item.versions}})
 
 
-def statistics_json(stats: VersionStatistics | None) -> dict[str, Any] | None:
+def statistics_json(stats: Any) -> dict[str, Any] | None:
     """Classical statistics of a version from live exam data (None before any)."""
     if stats is None:
         return None
@@ -296,7 +295,6 @@ def create_item():
     version = workflow.create_item(db(), record, key=key or next_item_key(db(), record),
                                    author_id=_actor_id())
     refresh_search_text(version)
-    db().commit()
     return _json({"ok": True, "version": version_json(version)}, 201)
 
 
@@ -326,7 +324,6 @@ def reclassify(item_id: int):
     record = record_with_classification(item.versions[-1].content_model, _body())
     workflow.reclassify(db(), item, workflow.Classification.of_record(record),
                         actor_id=_actor_id())
-    db().commit()
     return _json({"ok": True, "version": version_json(item.versions[-1])})
 
 
@@ -337,7 +334,6 @@ def edit_version(version_id: int):
     version = workflow.edit(db(), _version(version_id), _content(data.get("content", data)),
                             actor_id=_actor_id())
     refresh_search_text(version)
-    db().commit()
     return _json({"ok": True, "version": version_json(version)})
 
 
@@ -346,7 +342,6 @@ def edit_version(version_id: int):
 def submit(version_id: int):
     version = _version(version_id)
     workflow.submit_for_review(db(), version, actor_id=_actor_id())
-    db().commit()
     return _json({"ok": True, "version": version_json(version)})
 
 
@@ -364,7 +359,6 @@ def _text_field(name: str) -> str | None:
 def approve(version_id: int):
     version = _version(version_id)
     workflow.approve(db(), version, reviewer_id=_actor_id(), comment=_text_field("comment"))
-    db().commit()
     return _json({"ok": True, "version": version_json(version)})
 
 
@@ -374,7 +368,6 @@ def return_to_author(version_id: int):
     version = _version(version_id)
     workflow.return_to_author(db(), version, reviewer_id=_actor_id(),
                               comment=_text_field("comment") or "")
-    db().commit()
     return _json({"ok": True, "version": version_json(version)})
 
 
@@ -386,7 +379,6 @@ def retire(version_id: int):
     if not reason.strip():
         return _fail(400, "BadRequest", "Cần nêu lý do ngừng dùng câu hỏi.")
     workflow.retire(db(), version, actor_id=_actor_id(), reason=reason.strip())
-    db().commit()
     return _json({"ok": True, "version": version_json(version)})
 
 
@@ -395,7 +387,6 @@ def retire(version_id: int):
 def comment(version_id: int):
     version = _version(version_id)
     workflow.add_comment(db(), version, actor_id=_actor_id(), text=_text_field("text") or "")
-    db().commit()
     return _json({"ok": True, "history": [event_json(e)
                                           for e in workflow.history(db(), version.item_id)]},
                  201)
@@ -420,11 +411,10 @@ def import_file():
     submit_too = request.form.get("submit", "").lower() in ("1", "true", "yes", "on")
     versions = commit_import(db(), data, filename, author_id=_actor_id(), fmt=fmt,
                              submit=submit_too)
-    db().commit()
     return _json({"ok": True, "created": [version_json(v) for v in versions]}, 201)
 
 
 @bank_api_bp.get("/openapi.json")
 def openapi():
-    from .openapi import openapi_document
+    from item_bank.web.openapi import openapi_document
     return _json(openapi_document())

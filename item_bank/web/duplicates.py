@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from exam_engine.web.context import db, roles_required
-
-from .duplicates import MIN_THRESHOLD
-from .queries import bank_duplicates
-from .web import BANK_ROLES, MODULES, _short_stem, teacher_bp
+from exam_engine.kernel.web_context import db, roles_required
+from item_bank.duplicates import MIN_THRESHOLD
+from item_bank.queries import bank_duplicates
+from item_bank.web.pages import BANK_ROLES, MODULES, _short_stem, teacher_bp
 
 DEFAULT_PERCENT = 85
 

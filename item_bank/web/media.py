@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, jsonify, request
 
-from exam_engine.accounts import Role
-from exam_engine.i18n import localized
-from exam_engine.web.context import current_user, db, roles_required
-
-from .media import MediaRejected, store_media
-from .models import MediaFile
+from exam_engine.kernel.accounts import Role
+from exam_engine.kernel.i18n import localized
+from exam_engine.kernel.web_context import current_user, db, roles_required
+from item_bank.media import MediaRejected, store_media
+from item_bank.models import MediaFile
 
 media_bp = Blueprint("media", __name__)
 
@@ -52,5 +51,4 @@ def upload():
         db().rollback()
         return jsonify(ok=False, message=localized(rejected.message_vi,
                                                    rejected.message_en)), 422
-    db().commit()
     return jsonify(ok=True, url=url)

@@ -9,7 +9,7 @@ Shared: ``kind``, ``stem``, ``points``, ``feedback``, ``shuffle``; the rows ``ch
 ``tags`` (comma-separated). The key's inputs are named by the paths the item types use in their
 problems (``key.correct``, ``key.truth.A``, ``key.pairs.A``, ``key.gaps[0].accepted`` …), so
 every :class:`Problem` returned here names the input it concerns (see :func:`input_field`).
-Each kind's key inputs are read and written in :mod:`item_bank.editor_keys`.
+Each kind's key inputs are read and written in :mod:`item_bank.web.editor_keys`.
 
 Rows are read in the order they stand; trailing rows left blank are spare rows, not parts (the
 form offers a few), while a blank row in the middle is reported beside itself. Row ids travel
@@ -22,9 +22,11 @@ import re
 from collections.abc import Iterable
 from typing import Protocol
 
-from .content import ItemContent, ItemKind, Part
-from .editor_keys import KIND_FIELDS, Parts
-from .editor_values import (
+from item_bank.content import ItemContent, ItemKind, Part
+from item_bank.types import Problem, item_type
+from item_bank.types.base import format_number_vi
+from item_bank.web.editor_keys import KIND_FIELDS, Parts
+from item_bank.web.editor_values import (
     MAX_ROWS,
     ROW_GROUPS,
     ROW_NAME,
@@ -35,9 +37,7 @@ from .editor_values import (
     read_number,
     rows_form,
 )
-from .types import Problem, item_type
-from .types.base import format_number_vi
-from .workflow import Classification
+from item_bank.workflow import Classification
 
 __all__ = ["content_from_form", "form_from_content", "input_field", "with_row_added",
            "with_row_removed", "with_spare_rows"]

@@ -1,7 +1,7 @@
 """``bank`` command group: long jobs on the item bank, run outside the request.
 
 ``exam-engine bank calibrate`` estimates IRT parameters from live exam data
-(``item_bank.live_calibration``), prints its progress and a summary in Vietnamese, and commits
+(``exam_engine.analysis.live_calibration``), prints its progress and a summary in Vietnamese, and commits
 once at the end — or not at all with ``--dry-run``.
 """
 
@@ -14,7 +14,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 if TYPE_CHECKING:
-    from item_bank.live_calibration import CalibrationReport
+    from exam_engine.analysis.live_calibration import CalibrationReport
 
 __all__ = ["bank"]
 
@@ -53,7 +53,7 @@ class _Progress:
 def calibrate_command(model: str, min_responses: int, no_anchors: bool, dry_run: bool,
                       verbose: bool) -> None:
     """Hiệu chỉnh tham số IRT của ngân hàng từ các bài thi đã nộp (MML, EM)."""
-    from item_bank.live_calibration import calibrate_from_live_data
+    from exam_engine.analysis.live_calibration import calibrate_from_live_data
 
     db = current_app.extensions["db_sessions"]()
     progress = _Progress()

@@ -1,6 +1,6 @@
 """Teachers import a file into the bank: upload, preview, confirm — each long step a job.
 
-The preview and the import itself run as jobs (``exam_engine.jobs`` over
+The preview and the import itself run as jobs (``exam_engine.kernel.jobs`` over
 ``item_bank.import_jobs``): the upload and the confirm each start one and go to its page, which
 shows its progress while it runs (bank-import.js polls ``import_progress``; without JS the page
 refreshes itself), then the preview, every error of a refused file, or the bank list.
@@ -22,15 +22,14 @@ from typing import Any
 from flask import Response, abort, flash, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
-from exam_engine.accounts import Role
-from exam_engine.i18n import gettext, localized
-from exam_engine.jobs import JobView, job_status, start_app_job
-from exam_engine.web.context import cache, db, roles_required
-
-from .models import RequirementCode
-from .taxonomy import IC3_DOMAINS, SUBJECTS
-from .web import BANK_ROLES, MODULES, _user, teacher_bp
-from .workflow import Classification
+from exam_engine.kernel.accounts import Role
+from exam_engine.kernel.i18n import gettext, localized
+from exam_engine.kernel.jobs import JobView, job_status, start_app_job
+from exam_engine.kernel.web_context import cache, db, roles_required
+from item_bank.models import RequirementCode
+from item_bank.taxonomy import IC3_DOMAINS, SUBJECTS
+from item_bank.web.pages import BANK_ROLES, MODULES, _user, teacher_bp
+from item_bank.workflow import Classification
 
 IMPORT_ROLES = (Role.TEACHER, Role.REVIEWER, Role.STAFF)
 IMPORT_TTL_SECONDS = 3600
@@ -40,7 +39,7 @@ DEFAULT_FIELDS = ("module", "code", "subject", "ic3_domain")
 @teacher_bp.get("/mau-excel.xlsx")
 @roles_required(*BANK_ROLES)
 def excel_template():
-    from .formats.excel_template import build_template
+    from item_bank.formats.excel_template import build_template
     return Response(build_template(), headers={
         "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "Content-Disposition": 'attachment; filename="mau-nhap-cau-hoi.xlsx"'})
@@ -85,7 +84,7 @@ def import_upload():
     """GET: the upload form. POST: keep the file for the confirm and start its preview."""
     if request.method == "GET":
         return _upload_page(preview=None)
-    from .import_jobs import PREVIEW_KIND, preview_work
+    from item_bank.import_jobs import PREVIEW_KIND, preview_work
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _upload_page(preview=None, error=localized(
@@ -117,7 +116,7 @@ def _import_job_or_404(job_id: str) -> JobView:
 @roles_required(*IMPORT_ROLES)
 def import_job(job_id: str):
     """A preview or import job: its progress while it runs, then what came of it."""
-    from .import_jobs import COMMIT_KIND
+    from item_bank.import_jobs import COMMIT_KIND
     job = _import_job_or_404(job_id)
     if job.status == "running":
         return render_template("bank/import.html", preview=None, job=job)
@@ -146,7 +145,7 @@ def import_progress(job_id: str):
 @teacher_bp.post("/nhap/xac-nhan")
 @roles_required(*IMPORT_ROLES)
 def import_confirm():
-    from .import_jobs import COMMIT_KIND, commit_work
+    from item_bank.import_jobs import COMMIT_KIND, commit_work
     pending = _pending_upload()
     if pending is None:
         return _upload_page(preview=None, error=localized(

@@ -32,7 +32,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy.orm import Session, sessionmaker
 
-from .cache import Cache
+from exam_engine.kernel.cache import Cache
 
 __all__ = ["JOB_TTL_SECONDS", "STALE_AFTER_SECONDS", "JobFailed", "JobView", "Progress", "Work",
            "job_status", "start_app_job", "start_job", "wait_for_job"]

@@ -1,0 +1,1 @@
+"""Statistics and calibration from live exam data (reads the exam; the bank never imports it)."""
