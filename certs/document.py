@@ -212,6 +212,38 @@ class CertificateData:
         if photo is not None and (not isinstance(photo, bytes) or not photo.startswith(_JPEG_MAGIC)):
             self._fail("photo_jpeg", "must be JPEG bytes (starting FF D8 FF) or None")
 
+    @classmethod
+    def from_signed_payload(cls, payload: dict[str, Any],
+                            photo_jpeg: bytes | None = None) -> CertificateData:
+        """The certificate exactly as it was signed: the inverse of ``to_signed_payload``.
+
+        Every PDF is drawn from this, never from live rows or today's settings, so a reprint
+        is the document that was issued. The payload keeps only the photo's SHA-256: a photo
+        given here must match it.
+        """
+        if payload.get("schema") != PAYLOAD_SCHEMA:
+            raise ValueError(f"not a {PAYLOAD_SCHEMA} payload: schema {payload.get('schema')!r}")
+        holder, exam, issue = payload["holder"], payload["exam"], payload["issue"]
+        photo_sha256 = holder.get("photo_sha256")
+        if photo_jpeg is not None and hashlib.sha256(photo_jpeg).hexdigest() != photo_sha256:
+            raise ValueError("CertificateData.photo_jpeg: not the photo that was signed")
+        decision_date = issue.get("decision_date")
+        return cls(
+            certificate_type=payload["certificate_type"], serial=payload["serial"],
+            register_number=payload["register_number"], full_name=holder["full_name"],
+            date_of_birth=date.fromisoformat(holder["date_of_birth"]),
+            place_of_birth=holder["place_of_birth"], gender=holder["gender"],
+            ethnicity=holder["ethnicity"], citizen_id=holder["citizen_id"],
+            modules_passed=tuple(payload["modules_passed"]), exam_council=exam["council"],
+            exam_date=date.fromisoformat(exam["date"]), result_summary=exam["result"],
+            issuer_name=issue["issuer"], issue_place=issue["place"],
+            issue_date=date.fromisoformat(issue["date"]),
+            decision_number=issue.get("decision_number"),
+            decision_date=date.fromisoformat(decision_date) if decision_date else None,
+            signer_name=issue["signer_name"], signer_title=issue["signer_title"],
+            signs_on_behalf_of=issue.get("signs_on_behalf_of"), verify_url=payload["verify_url"],
+            photo_jpeg=photo_jpeg)
+
     # -- derived values ---------------------------------------------------------------------
 
     @property

@@ -6,7 +6,18 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exam_engine.exams.models import Candidate
@@ -30,7 +41,15 @@ class RegisterCounter(Base):
 
 class Certificate(Base):
     __tablename__ = "certificates"
-    __table_args__ = (UniqueConstraint("certificate_type", "year", "register_seq"),)
+    # One certificate per result and type, and per roster row (attempt) and type: the law's
+    # uniqueness lives in the database, so twenty simultaneous "Cấp chứng chỉ" clicks cannot
+    # issue twice whatever the Python above it does.
+    __table_args__ = (
+        UniqueConstraint("certificate_type", "year", "register_seq"),
+        UniqueConstraint("result_id", "certificate_type", name="uq_certificates_result_type"),
+        UniqueConstraint("candidate_id", "certificate_type",
+                         name="uq_certificates_candidate_type"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
@@ -60,6 +79,12 @@ class RegisterEntry(Base):
     linked to the certificate; nothing is overwritten."""
 
     __tablename__ = "register_entries"
+    # A certificate is issued once and revoked once: two simultaneous revocations cannot both
+    # write their row (partial unique indexes, the same on SQLite and PostgreSQL).
+    __table_args__ = tuple(
+        Index(f"uq_register_entries_one_{kind}", "certificate_id", unique=True,
+              sqlite_where=text(f"kind = '{kind}'"), postgresql_where=text(f"kind = '{kind}'"))
+        for kind in ("issue", "revoke"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"), index=True)

@@ -89,8 +89,15 @@ def short_date(d: date) -> str:
     return f"{d.day:02d}/{d.month:02d}/{d.year}"
 
 
-def render_certificate(data: CertificateData) -> bytes:
-    """The certificate as PDF bytes; identical bytes for identical ``data``."""
+REVOKED_MARK = "ĐÃ THU HỒI"
+
+
+def render_certificate(data: CertificateData, *, revoked_note: str | None = None) -> bytes:
+    """The certificate as PDF bytes; identical bytes for identical ``data``.
+
+    ``revoked_note`` (the revocation decision) stamps the page "ĐÃ THU HỒI" across its face:
+    a revoked certificate is never printed clean.
+    """
     register_fonts()
     buffer = io.BytesIO()
     canvas = Canvas(
@@ -114,6 +121,8 @@ def render_certificate(data: CertificateData) -> bytes:
     y = _draw_particulars(canvas, data, top=392.0)
     _draw_signature_block(canvas, data, top=min(y - 20.0, 190.0))
     _draw_decision(canvas, data)
+    if revoked_note is not None:
+        _draw_revoked_mark(canvas, revoked_note)
 
     canvas.showPage()
     canvas.save()
@@ -413,3 +422,21 @@ def _draw_decision(canvas: Canvas, data: CertificateData) -> None:
     canvas.setFont(ITALIC, _fit_size(text, ITALIC, 8.5, 6.5, width))
     canvas.setFillColor(GREY)
     canvas.drawString(_RIGHT_X0 + 14, 60, text)
+
+
+def _draw_revoked_mark(canvas: Canvas, note: str) -> None:
+    """A red stamp over the whole face, drawn last so nothing covers it."""
+    canvas.saveState()
+    canvas.setFillColor(Color(RED.red, RED.green, RED.blue, alpha=0.55))
+    canvas.setStrokeColor(RED)
+    canvas.translate(PAGE_WIDTH / 2, PAGE_HEIGHT / 2)
+    canvas.rotate(24)
+    canvas.setFont(BOLD, 84)
+    canvas.drawCentredString(0, -28, REVOKED_MARK)
+    canvas.restoreState()
+    canvas.saveState()
+    canvas.setFillColor(RED)
+    text = f"{REVOKED_MARK} / REVOKED — {note}"
+    canvas.setFont(BOLD, _fit_size(text, BOLD, 11, 6.5, PAGE_WIDTH - 2 * _FRAME - 40))
+    canvas.drawCentredString(PAGE_WIDTH / 2, _FRAME + 12, text)
+    canvas.restoreState()

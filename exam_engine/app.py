@@ -13,7 +13,11 @@ from exam_engine.kernel.cache import make_cache
 from exam_engine.kernel.config import ConfigError, load_config
 from exam_engine.kernel.db import make_engine, make_session_factory
 from exam_engine.kernel.i18n import install_i18n
-from exam_engine.kernel.web_context import install_unit_of_work
+from exam_engine.kernel.input_guard import install_input_guard
+from exam_engine.kernel.proxies import install_trusted_proxies
+from exam_engine.kernel.security_headers import install_security_headers
+from exam_engine.kernel.uploads import install_body_limits
+from exam_engine.kernel.web_context import install_login_session_checks, install_unit_of_work
 
 csrf = CSRFProtect()
 
@@ -52,6 +56,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     install_i18n(app)
 
     install_unit_of_work(app)
+    install_body_limits(app)  # per-route request size limits (kernel/uploads.py)
+    install_login_session_checks(app)  # a copied cookie dies with its logout
+    install_security_headers(app)
+    install_trusted_proxies(app, settings["TRUSTED_PROXY_HOPS"])
+    install_input_guard(app)  # before the blueprints: their <int:…> rules use its converter
 
     from exam_engine.analysis.bank_exam_data import LiveExamData
     from exam_engine.web import register_blueprints

@@ -6,14 +6,14 @@ import os
 import secrets
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 
 from exam_engine.kernel.db import transaction, utcnow
+from exam_engine.kernel.legal_time import vn_today
 
 
 def _create_app() -> Flask:
@@ -56,14 +56,16 @@ def seed_demo_command() -> None:
     """Load the TT03 requirement tree, the demo bank, demo accounts and a scheduled session."""
     from exam_engine.demo import seed_demo
     with transaction(current_app.extensions["db_sessions"]) as db:
-        counts = seed_demo(db, date.today())
+        counts = seed_demo(db, vn_today())
     click.echo("demo data: " + ", ".join(f"{k} +{v}" for k, v in counts.items()))
 
 
 @click.command("close-expired")
 @click.option("--every", type=float, default=0.0, help="repeat every N seconds (0 = once)")
+@with_appcontext
 def close_expired_command(every: float) -> None:
-    """Submit every attempt whose deadline has passed (the server's own clock)."""
+    """Submit every attempt whose deadline and save grace have passed (the server's own clock):
+    the same rule as the page and the sweeper, so a save in the grace is never lost."""
     from exam_engine.exams.delivery import finalize_expired_attempts
     while True:
         with transaction(current_app.extensions["db_sessions"]) as db:
@@ -74,6 +76,24 @@ def close_expired_command(every: float) -> None:
         if every <= 0:
             return
         time.sleep(every)
+
+
+@click.command("worker")
+@click.option("--queue", "queues", multiple=True,
+              help="queue(s) to take jobs from (default: the JOB_QUEUE setting)")
+@click.option("--burst", is_flag=True, help="stop once the queues are empty")
+def worker_command(queues: tuple[str, ...], burst: bool) -> None:
+    """Run background jobs (imports, and later batch issuance, calibration…) from Redis.
+
+    Start one or more next to the web server whenever REDIS_URL is set: jobs wait in Redis and
+    outlive the web worker that queued them."""
+    from exam_engine.kernel.jobs import run_worker
+    from exam_engine.kernel.uploads import spool_dir, sweep_expired
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not app.config["REDIS_URL"]:
+        raise click.UsageError("set REDIS_URL: without Redis, jobs run inside the web process")
+    sweep_expired(spool_dir(app), 24 * 3600)  # uploads a crash left behind long ago
+    run_worker(app, queues or (app.config["JOB_QUEUE"],), burst=burst)
 
 
 @click.command("demo")
@@ -94,7 +114,7 @@ def demo_command(host: str, port: int, workers: int | None) -> None:
     from exam_engine import create_app
     from exam_engine.demo import seed_demo
     with transaction(create_app().extensions["db_sessions"]) as db:
-        seed_demo(db, date.today())
+        seed_demo(db, vn_today())
     click.echo(f"\n  exam-engine: http://{host}:{port}/   (demo password: see README)\n")
     processes = ["--workers", str(workers or 2)] if config["REDIS_URL"] or workers else [
         "--workers", "1", "--threads", "8"]
@@ -104,7 +124,7 @@ def demo_command(host: str, port: int, workers: int | None) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (seed_demo_command, close_expired_command):
+    for command in (seed_demo_command, close_expired_command, worker_command):
         app.cli.add_command(command)
     from exam_engine.analysis.cli import bank
     app.cli.add_command(bank)

@@ -1,7 +1,8 @@
 """Bulk actions on ticked items of the bank list: send for review, approve, retire, add a tag.
 
-All or nothing: the first step the workflow refuses undoes the whole batch (the caller rolls
-back) and names the item. Who may do what is :mod:`item_bank.permissions`, as on one item's page.
+All or nothing: the first step the workflow or the permissions refuse undoes the whole batch
+(the caller rolls back) and names the item. Who may do what is asked here, of
+:mod:`item_bank.permissions`, for every ticked item — the same rule as one item's page and the API.
 """
 
 from __future__ import annotations
@@ -13,15 +14,23 @@ from sqlalchemy.orm import Session
 from exam_engine.kernel.accounts import User
 from item_bank import workflow
 from item_bank.models import ItemVersion
+from item_bank.permissions import Action, require
 from item_bank.taxonomy import normalise_tags
 
 ACTIONS = ("submit", "approve", "retire", "tag")
+PERMISSION = {"submit": Action.SUBMIT, "approve": Action.REVIEW, "retire": Action.RETIRE,
+              "tag": Action.REFILE}
 
 
 def apply_bulk(db: Session, versions: Sequence[ItemVersion], action: str, *, user: User,
                comment: str = "", tag: str = "") -> int:
-    """Do ``action`` to every version; returns how many. Raises ``WorkflowError`` (with the
-    item's key) on the first refusal; flushes only, the caller commits or rolls back."""
+    """Do ``action`` to every version; returns how many. Raises ``NotAllowed`` or
+    ``WorkflowError`` (with the item's key) on the first refusal; flushes only, the caller
+    commits or rolls back."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown bulk action {action!r}")
+    for version in versions:  # every permission first: a refusal then writes nothing at all
+        require(user, PERMISSION[action], version=version)
     comment = comment.strip()
     if action == "retire" and not comment:
         raise workflow.WorkflowError("Ngừng dùng cần nêu lý do.", "a reason is required")

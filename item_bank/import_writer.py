@@ -23,7 +23,15 @@ from sqlalchemy.orm import Session
 from exam_engine.kernel.db import utcnow
 from item_bank.content import ItemContent, ItemRecord, content_to_json
 from item_bank.media import image_resolver
-from item_bank.models import Item, ItemEvent, ItemStatus, ItemTag, ItemVersion, search_text_of
+from item_bank.models import (
+    Item,
+    ItemContributor,
+    ItemEvent,
+    ItemStatus,
+    ItemTag,
+    ItemVersion,
+    search_text_of,
+)
 from item_bank.types import Problem
 from item_bank.workflow import Classification, InvalidItem, clean_content
 
@@ -145,6 +153,9 @@ def _write_chunk(db: Session, batch: Sequence[_NewItem], *, author_id: int | Non
         execution_options=_ALL_COLUMNS)
     by_item = {version.item_id: version for version in inserted_versions}
     versions = [by_item[item.id] for item in items]
+    if author_id is not None:  # the importer wrote them (as create_item records)
+        db.execute(insert(ItemContributor), [{"version_id": v.id, "user_id": author_id}
+                                             for v in versions])
     # The per-item path records "created" then "submitted" item after item; same order here.
     actions = ("created", "submitted") if submit else ("created",)
     db.execute(insert(ItemEvent), [

@@ -31,7 +31,8 @@ from item_bank.taxonomy import classification_problems
 from item_bank.types import item_type
 from item_bank.workflow import Classification
 
-__all__ = ["ImportPreview", "ImportRefused", "ImportRow", "commit_import", "missing_images",
+__all__ = ["ImportPreview", "ImportRefused", "ImportRow", "commit_import", "create_previewed",
+           "missing_images",
            "next_item_key", "preview_import", "record_problems"]
 
 NEAR_THRESHOLD = 0.85
@@ -225,6 +226,15 @@ def commit_import(db: Session, data: bytes, filename: str, *, author_id: int | N
     sanitising leaves an item invalid). Flushes; the caller commits.
     """
     preview = preview_import(db, data, filename, fmt, defaults=defaults, progress=progress)
+    return create_previewed(db, preview, author_id=author_id, submit=submit, progress=progress)
+
+
+def create_previewed(db: Session, preview: ImportPreview, *, author_id: int | None,
+                     submit: bool = False, progress: Progress | None = None
+                     ) -> list[ItemVersion]:
+    """:func:`commit_import` of a preview just made against the bank as it is now (a job that
+    previewed without the write lock checks nothing changed before it calls this)."""
+    filename = preview.filename
     if not preview.ok:
         raise ImportRefused(preview.errors)
     try:

@@ -139,6 +139,19 @@ class ItemVersion(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     item: Mapped[Item] = relationship(back_populates="versions")
+    contributor_rows: Mapped[list[ItemContributor]] = relationship(
+        cascade="all, delete-orphan")
+
+    @property
+    def contributor_ids(self) -> frozenset[int]:
+        """Everyone who wrote this version's content: its author and every editor since (rows
+        written before contributors were recorded count their author through ``author_id``)."""
+        return frozenset({row.user_id for row in self.contributor_rows}
+                         | ({self.author_id} if self.author_id is not None else set()))
+
+    def add_contributor(self, user_id: int | None) -> None:
+        if user_id is not None and user_id not in {r.user_id for r in self.contributor_rows}:
+            self.contributor_rows.append(ItemContributor(user_id=user_id))
 
     @property
     def content_model(self) -> ItemContent:
@@ -179,6 +192,16 @@ class ItemVersion(Base):
         content = sanitised_content(self.content_model)
         view = item_type(self.kind).view_in_order(content, dict(option_order))
         return {"type": self.kind, "stem": content.stem, "view": view}
+
+
+class ItemContributor(Base):
+    """Someone who wrote (created or edited) a version: none of them may approve it, whoever
+    ``author_id`` names (an edit keeps the version's first author there)."""
+
+    __tablename__ = "item_version_contributors"
+
+    version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
 
 
 def search_text_of(content: Mapping[str, Any] | str) -> str:

@@ -2,16 +2,25 @@
 
 An approved version is immutable: editing it makes a new draft version; approving that retires
 the version it replaces, while exams, results and statistics keep pointing at the version they
-used. A reviewer never approves his own item. Every step is an ``ItemEvent``.
+used. Nobody approves a version he contributed to (:attr:`ItemVersion.contributor_ids`: its
+author and everyone who edited it). Every step is an ``ItemEvent``.
+
+Steps are safe under concurrency: a status change is a conditional UPDATE (``WHERE status =``
+the status the caller saw), so of two reviewers approving the same version at once exactly one
+moves it and records the event; the other gets a :class:`WorkflowError` (409). Two authors
+creating items at once get distinct generated keys (:func:`create_item_with_new_key`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from exam_engine.kernel.db import utcnow
 from item_bank.content import ItemContent, ItemRecord, Part, content_to_json
@@ -77,7 +86,20 @@ def _move(db: Session, version: ItemVersion, target: ItemStatus, action: str,
             f"Không thể chuyển câu hỏi từ trạng thái '{version.status.value}' sang "
             f"'{target.value}'.", f"an item cannot go from {version.status.value} to "
             f"{target.value}")
-    version.status = target
+    db.flush()
+    # Conditional on the status seen: a concurrent step on the same version (PostgreSQL waits
+    # for its row lock, then finds the status changed) moves nothing here, so the step and its
+    # event happen once. On SQLite writers are serialised and the check above sees the change.
+    moved = db.execute(update(ItemVersion)
+                       .where(ItemVersion.id == version.id, ItemVersion.status == version.status)
+                       .values(status=target).execution_options(synchronize_session=False))
+    if moved.rowcount != 1:
+        raise WorkflowError(
+            f"Câu hỏi {version.item.key}, phiên bản {version.version} vừa được người khác "
+            "xử lý; hãy tải lại trang để xem trạng thái mới.",
+            f"item {version.item.key} version {version.version} was just changed by someone "
+            "else; reload to see its state")
+    set_committed_value(version, "status", target)
     _record(db, version, action, actor_id, at, comment)
 
 
@@ -148,22 +170,57 @@ def create_item(db: Session, record: ItemRecord, *, key: str, author_id: int | N
     version = ItemVersion(item_id=item.id, version=1, kind=content.kind.value,
                           content=content_to_json(content), status=ItemStatus.DRAFT,
                           author_id=author_id)
+    version.add_contributor(author_id)
     db.add(version)
     db.flush()
     _record(db, version, "created", author_id, at or utcnow())
     return version
 
 
+KEY_ATTEMPTS = 20  # each retry loses only to an author who committed: n at once need n - 1
+
+
+def create_item_with_new_key(db: Session, record: ItemRecord,
+                             new_key: Callable[[Sequence[str]], str], *,
+                             author_id: int | None) -> ItemVersion:
+    """:func:`create_item` under a generated key, ``new_key(taken)`` (the next free key, none
+    of ``taken``). Two authors creating items at once compute the same next key; the loser's
+    insert hits the unique key, so it retries in a savepoint with the next one instead of
+    failing the request."""
+    taken: list[str] = []
+    for _ in range(KEY_ATTEMPTS):
+        key = new_key(taken)
+        try:
+            with db.begin_nested():
+                return create_item(db, record, key=key, author_id=author_id)
+        except IntegrityError:
+            if db.scalar(select(Item.id).where(Item.key == key)) is None:
+                raise  # another constraint failed, not the key
+            taken.append(key)
+    raise WorkflowError("Không cấp được mã câu hỏi mới vì nhiều người đang tạo câu hỏi cùng "
+                        "lúc; hãy lưu lại.", "no free item key after several attempts; save "
+                        "again")
+
+
 def edit(db: Session, version: ItemVersion, content: ItemContent, *, actor_id: int | None,
          at: datetime | None = None) -> ItemVersion:
-    """Change a draft in place; an approved or retired version gets a new draft version."""
+    """Change a draft in place; an approved or retired version gets a new draft version.
+
+    Safe under concurrency: the item's row is locked first (PostgreSQL; SQLite serialises
+    writers), so an edit never writes into a draft someone has just sent for review, and two
+    new versions made at once get consecutive numbers instead of a unique-key error."""
     content = clean_content(content)
     at = at or utcnow()
+    db.flush()
+    db.execute(select(Item.id).where(Item.id == version.item_id).with_for_update())
+    set_committed_value(version, "status", db.scalar(  # as committed, held until we commit
+        select(ItemVersion.status).where(ItemVersion.id == version.id).with_for_update()))
     if version.status is ItemStatus.IN_REVIEW:
         raise WorkflowError("Câu hỏi đang được phản biện: chờ kết quả rồi mới sửa.",
                             "the item is in review")
     if version.status is ItemStatus.DRAFT:
         version.kind, version.content = content.kind.value, content_to_json(content)
+        version.add_contributor(actor_id)
         _record(db, version, "edited", actor_id, at)
         db.flush()
         return version
@@ -172,6 +229,7 @@ def edit(db: Session, version: ItemVersion, content: ItemContent, *, actor_id: i
     draft = ItemVersion(item_id=version.item_id, version=latest + 1, kind=content.kind.value,
                         content=content_to_json(content), status=ItemStatus.DRAFT,
                         author_id=actor_id)
+    draft.add_contributor(actor_id)
     db.add(draft)
     db.flush()
     _record(db, draft, "new_version", actor_id, at, f"từ phiên bản {version.version}")
@@ -203,10 +261,12 @@ def submit_for_review(db: Session, version: ItemVersion, *, actor_id: int | None
 
 def approve(db: Session, version: ItemVersion, *, reviewer_id: int, at: datetime | None = None,
             comment: str | None = None) -> None:
-    """Approve a version in review; the approved version it replaces is retired."""
-    if version.author_id is not None and version.author_id == reviewer_id:
-        raise WorkflowError("Người phản biện không được duyệt câu hỏi do chính mình soạn.",
-                            "a reviewer cannot approve his own item")
+    """Approve a version in review; the approved version it replaces is retired. Nobody who
+    wrote or edited the version approves it (checked here too, for callers outside the web)."""
+    if reviewer_id in version.contributor_ids:
+        raise WorkflowError("Người phản biện không được duyệt câu hỏi do chính mình soạn "
+                            "hoặc đã sửa.", "a reviewer cannot approve a version he wrote or "
+                            "edited")
     at = at or utcnow()
     _move(db, version, ItemStatus.APPROVED, "approved", reviewer_id, at, comment)
     for older in db.scalars(select(ItemVersion).where(

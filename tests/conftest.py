@@ -133,7 +133,8 @@ def signing_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def app_config(database_url: str, signing_key: Path) -> dict[str, Any]:
     return {"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test-secret",
-            "CERT_SIGNING_KEY_FILE": str(signing_key), "PUBLIC_BASE_URL": "http://localhost"}
+            "CERT_SIGNING_KEY_FILE": str(signing_key), "PUBLIC_BASE_URL": "http://localhost",
+            "SESSION_COOKIE_SECURE": False}  # the test client and browser talk plain HTTP
 
 
 @pytest.fixture
@@ -261,3 +262,28 @@ def login(client, username: str, password: str = "mật-khẩu-123") -> str:
     assert response.status_code == 302, response.get_data(as_text=True)
     # A new session after login (no fixation): take a fresh token from any page.
     return csrf_token_of(client.get("/dang-nhap").get_data(as_text=True))
+
+
+def candidate_login(client, session_code: str, number: str = "BN0001", *,
+                    start: bool = False) -> str:
+    """Log a candidate in through the form (and press Start); returns the page's CSRF token."""
+    page = client.get("/thi/dang-nhap").get_data(as_text=True)
+    client.post("/thi/dang-nhap", data={"candidate_number": number, "session_code": session_code,
+                                        "csrf_token": csrf_token_of(page)})
+    token = csrf_token_of(client.get("/thi/").get_data(as_text=True))
+    if start:
+        client.post("/thi/bat-dau", data={"csrf_token": token})
+    return token
+
+
+def bank_draft(db: Session, author_id: int, key: str, *, in_review: bool = False):
+    """A single-choice IU01 draft by ``author_id`` (sent for review when ``in_review``)."""
+    from item_bank import workflow
+    from item_bank.content import ItemRecord, choice_item
+    content = choice_item("single", f"Câu hỏi {key}: thiết bị nào là thiết bị nhập?",
+                          ["Bàn phím", "Màn hình"], [0])
+    version = workflow.create_item(db, ItemRecord(content=content, module="IU01", code="IU01"),
+                                   key=key, author_id=author_id)
+    if in_review:
+        workflow.submit_for_review(db, version, actor_id=author_id)
+    return version

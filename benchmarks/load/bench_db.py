@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from exam_engine.exams.models import Answer, Attempt, Candidate
 from exam_engine.exams.scheduling import (
     TT03_BASIC_MODULES,
     RosterRow,
@@ -24,8 +23,8 @@ from exam_engine.exams.scheduling import (
 )
 from exam_engine.kernel.db import make_engine, make_session_factory, transaction
 from exam_engine.migrate import upgrade
-from item_bank.models import RequirementCode
-from item_bank.seeding import seed_items
+
+from .bank import seed_bank
 
 NAMES = ("Nguyễn Thị Ánh Tuyết", "Trần Văn Đức", "Lê Hoàng Yến", "Đặng Quốc Việt",
          "Hoàng Thị Thu Hằng", "Trương Ngọc Ưng Hoàng", "Phạm Minh Châu", "Vũ Đình Khôi")
@@ -59,34 +58,16 @@ def fresh_database(backend: str, pg_admin_url: str, pg_name: str, scratch: Path)
     return url
 
 
-def _bank(per_module: int) -> list[dict]:
-    """Generated single- and multiple-choice items, 4 options each, like the test factories."""
-    items = []
-    for module in TT03_BASIC_MODULES:
-        for i in range(per_module):
-            multiple = i % 3 == 2
-            items.append({
-                "key": f"{module}-BENCH-{i:04d}", "module": module, "code": module,
-                "type": "multiple" if multiple else "single",
-                "difficulty": ("easy", "medium", "hard")[i % 3],
-                "stem": f"Câu hỏi đo tải {module} số {i}: chọn đáp án đúng?",
-                "options": ["Đáp án A", "Đáp án B", "Đáp án C", "Đáp án D"],
-                "correct": [0, 2] if multiple else [1]})
-    return items
-
-
 def seed(url: str, n_candidates: int, *, room_size: int, items_per_module: int,
-         bank_per_module: int, duration_minutes: int) -> list[Seat]:
-    """A bank, then sessions of `room_size` candidates, each scheduled (forms assembled now)."""
+         bank_per_module: int, duration_minutes: int, kinds: str = "all") -> list[Seat]:
+    """A bank (``bank.seed_bank``: every item kind, or choice only), then sessions of
+    `room_size` candidates, each scheduled (forms assembled now)."""
     engine = make_engine(url)
     factory = make_session_factory(engine, writes=True)
     seats: list[Seat] = []
     started = time.perf_counter()
     with transaction(factory) as db:
-        for module in TT03_BASIC_MODULES:
-            db.add(RequirementCode(code=module, module=module, name=f"Mô-đun {module}"))
-        db.flush()
-        seed_items(db, _bank(bank_per_module))
+        seed_bank(db, bank_per_module, kinds)
     number = 0
     for room in range(0, n_candidates, room_size):
         size = min(room_size, n_candidates - room)
@@ -109,18 +90,6 @@ def seed(url: str, n_candidates: int, *, room_size: int, items_per_module: int,
           f"≤{room_size}, {items_per_module * len(TT03_BASIC_MODULES)} questions each "
           f"({time.perf_counter() - started:.1f} s)", flush=True)
     return seats
-
-
-def stored_answers(url: str) -> dict[tuple[str, int], tuple[int, list[int]]]:
-    """(candidate number, position) -> (seq, selected) for every row of `answers`."""
-    engine = make_engine(url)
-    with engine.connect() as conn:
-        rows = conn.execute(select(Candidate.candidate_number, Answer.position, Answer.seq,
-                                   Answer.selected)
-                            .join(Attempt, Attempt.candidate_id == Candidate.id)
-                            .join(Answer, Answer.attempt_id == Attempt.id)).all()
-    engine.dispose()
-    return {(number, position): (seq, list(selected)) for number, position, seq, selected in rows}
 
 
 def submitted_count(url: str) -> int:

@@ -5,8 +5,9 @@
 
 Creates and seeds its own database (never `test`), starts gunicorn on a free loopback port with
 `-c python:exam_engine.gunicorn_conf wsgi:app`, drives it with simulated candidates, then checks
-every acknowledged answer against the `answers` table. In the same run it measures the floor
-(floor_app.py: one-row commits under the same gunicorn settings) and prints the ratio.
+every acknowledged save against a log of every write to `answers` (verify.py). In the same run
+it measures the floor (floor_app.py: one-row commits under the same gunicorn settings) and
+prints the ratio. `--self-check` plants dropped saves and checks that exactly they are reported.
 See benchmarks/load/README.md.
 """
 
@@ -20,9 +21,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
-from . import bench_db, simulator
+from . import bench_db, simulator, verify
 from .floor_app import create_floor_table
 from .servers import gunicorn, workers_cpu_seconds
 from .simulator import Candidate, Client, Stats
@@ -30,6 +32,7 @@ from .simulator import Candidate, Client, Stats
 PG_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+PLANTED_CANDIDATES = 5  # --self-check drops saves of this many candidates
 
 
 def _options() -> argparse.Namespace:
@@ -51,6 +54,14 @@ def _options() -> argparse.Namespace:
     parser.add_argument("--room-size", type=int, default=30)
     parser.add_argument("--items-per-module", type=int, default=5, help="× 6 modules")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--kinds", choices=("all", "choice"), default="all",
+                        help="the bank: every item kind (default) or choice items only, as in "
+                             "runs before 2026-12-05")
+    parser.add_argument("--self-check", action="store_true",
+                        help="serve through dropping_app, which acknowledges one save in "
+                             "--drop-every of the first five candidates without storing it; "
+                             "the verifier must report exactly those (exit status 1 otherwise)")
+    parser.add_argument("--drop-every", type=int, default=5, help="with --self-check")
     parser.add_argument("--app-dir", type=Path, metavar="DIR",
                         help="run the exam app from another checkout, e.g. a patched copy "
                              "(same venv); default: this one")
@@ -127,6 +138,9 @@ async def sit_exam(base: str, seats: list[bench_db.Seat], args: argparse.Namespa
                    master_pid: int | None = None) -> tuple[list[Candidate], list[Stats]]:
     rng = random.Random(args.seed)
     candidates = [Candidate(seat) for seat in seats]
+    if args.self_check:
+        for candidate in candidates[:PLANTED_CANDIDATES]:
+            candidate.drop_every = args.drop_every
     client = Client(base, args.connections)
     logins, starts, papers = Stats("login (3 requests)*"), Stats("start (bat-dau)*"), Stats("paper")
     paced = Stats(f"save, 1 per {args.save_every:g} s each")
@@ -159,24 +173,29 @@ async def sit_exam(base: str, seats: list[bench_db.Seat], args: argparse.Namespa
     return candidates, [logins, starts, papers, paced, burst, submits]
 
 
-def lost_answers(url: str, candidates: list[Candidate]) -> tuple[int, int, int]:
-    """(acks checked, acks lost, latest answers stored with other content than acked)."""
-    stored = bench_db.stored_answers(url)
-    checked = lost = wrong = 0
-    for candidate in candidates:
-        latest: dict[int, simulator.Ack] = {}
-        for ack in candidate.acks:
-            checked += 1
-            row = stored.get((candidate.seat.candidate_number, ack.position))
-            if row is None or row[0] < ack.seq:
-                lost += 1
-            if ack.position not in latest or ack.seq > latest[ack.position].seq:
-                latest[ack.position] = ack
-        for position, ack in latest.items():
-            row = stored.get((candidate.seat.candidate_number, position))
-            if row is not None and row[0] == ack.seq and row[1] != ack.selected:
-                wrong += 1
-    return checked, lost, wrong
+def _self_check(verdict: verify.Verdict, candidates: list[Candidate]) -> bool:
+    """Print whether the verifier reported exactly the planted drops; True when it did."""
+    planted = {(c.seat.candidate_number, a.position, a.seq)
+               for c in candidates for a in c.acks if a.planted_drop}
+    reported = set(verdict.lost)
+    latest = {}
+    for c in candidates:
+        for a in c.acks:
+            key = (c.seat.candidate_number, a.position)
+            latest[key] = max(latest.get(key, 0), a.seq)
+    seen_by_latest_only = sum(1 for number, position, seq in planted
+                              if latest[(number, position)] == seq)
+    passed = bool(planted) and reported == planted and not verdict.altered
+    print(f"\nself-check: planted {len(planted)} dropped saves (one in "
+          f"{candidates[0].drop_every} of the first {PLANTED_CANDIDATES} candidates'); the verifier "
+          f"reported {len(reported)} lost, {len(reported & planted)} of them planted, "
+          f"{len(reported - planted)} others, {len(verdict.altered)} altered: "
+          f"{'PASS' if passed else 'FAIL'}")
+    print(f"  (a check of only the latest save per question would have seen "
+          f"{seen_by_latest_only} of the {len(planted)})")
+    for key in sorted(planted ^ reported):
+        print(f"  {'missed' if key in planted else 'not planted'}: {key}")
+    return passed
 
 
 def _flush_redis() -> None:
@@ -195,7 +214,8 @@ def main() -> None:
     url = bench_db.fresh_database(args.db, PG_ADMIN_URL, args.pg_db, scratch)
     seats = bench_db.seed(url, args.candidates, room_size=args.room_size,
                           items_per_module=args.items_per_module, bank_per_module=40,
-                          duration_minutes=180)
+                          duration_minutes=180, kinds=args.kinds)
+    verify.install_answer_log(url)
     create_floor_table(url)
     _flush_redis()
     key_file = scratch / "cert_signing_key.pem"
@@ -210,11 +230,15 @@ def main() -> None:
            "EXAM_CERT_SIGNING_KEY_FILE": str(key_file)}
     if args.app_dir:
         env["PYTHONPATH"] = str(args.app_dir.resolve())
-    with gunicorn("wsgi:app", config="python:exam_engine.gunicorn_conf", cwd=args.app_dir,
+    exam_app = "benchmarks.load.dropping_app:app" if args.self_check else "wsgi:app"
+    if args.self_check:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [env.get("PYTHONPATH"),
+                                                          str(Path(__file__).parents[2])]))
+    with gunicorn(exam_app, config="python:exam_engine.gunicorn_conf", cwd=args.app_dir,
                   probe_path="/thi/dang-nhap", env=env, **common) as (base, master_pid):
         candidates, phases = asyncio.run(sit_exam(base, seats, args, master_pid))
 
-    checked, lost, wrong = lost_answers(url, candidates)
+    verdict = verify.verify_saves(url, candidates)
     submitted = bench_db.submitted_count(url)
     paced, burst = phases[3], phases[4]
     floor_rate = len(floor.latencies) / floor.wall if floor.wall else float("nan")
@@ -250,9 +274,18 @@ def main() -> None:
               f"{1000 * floor.server_cpu / max(1, len(floor.latencies)):.2f} ms, save "
               f"{1000 * burst.server_cpu / max(1, len(burst.latencies)):.2f} ms (closed loop), "
               f"{1000 * paced.server_cpu / max(1, len(paced.latencies)):.2f} ms (paced)")
-    print(f"- answers: {checked} acknowledged saves checked against `answers`; lost: {lost}; "
-          f"latest answer stored with other content: {wrong}")
+    kinds = Counter(q.kind for c in candidates for q in c.questions)
+    print(f"- questions sat, by kind: {dict(sorted(kinds.items()))}")
+    print(f"- answers: {verdict.checked} acknowledged saves, each checked against the log of "
+          f"writes: lost {len(verdict.lost)}, stored with other content "
+          f"{len(verdict.altered)}; questions whose final row is older than their latest ack: "
+          f"{len(verdict.stale)}")
+    for kind, keys in (("lost", verdict.lost), ("altered", verdict.altered)):
+        for key in keys[:10]:
+            print(f"  {kind}: số báo danh {key[0]}, question {key[1]}, seq {key[2]}")
     print(f"- submitted attempts in the database: {submitted} of {len(candidates)}")
+    if args.self_check and not _self_check(verdict, candidates):
+        sys.exit(1)
 
 
 if __name__ == "__main__":

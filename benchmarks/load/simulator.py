@@ -1,13 +1,19 @@
 """Simulated candidates over HTTP (asyncio + aiohttp, one process, one shared connection pool).
 
 Each candidate keeps its own Flask session cookie by hand (no cookie jar: it is cheaper, and
-aiohttp's jar refuses cookies from an IP address anyway). Every acknowledged save is kept, to be
-checked against the `answers` table after the run.
+aiohttp's jar refuses cookies from an IP address anyway). Every acknowledged save is kept, with
+the response it carried in the page's own ids, to be checked after the run (``verify.py``).
+
+Like the page, a candidate knows its questions only from the paper it receives: kinds, option
+counts and the opaque part ids come from ``/thi/api/paper``, never from the database, so the
+simulator follows whatever ids the paper carries. Every item kind is answered; a text answer
+(short answer, numeric, a cloze text gap) carries a value unique to its save.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import random
 import re
@@ -43,11 +49,64 @@ class Stats:
         self.errors[kind] += 1
 
 
+CHOICE_KINDS = ("single", "multiple")
+# A value no two saves of a run share: text answers carry it, so a stored text names its save.
+_UNIQUE = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question as the paper shows it: its kind and the opaque ids of its parts."""
+
+    kind: str
+    choices: tuple[str, ...] = ()  # option ids (choice kinds) or the view's choice ids
+    targets: tuple[str, ...] = ()  # matching
+    gaps: tuple[tuple[str, tuple[str, ...] | None], ...] = ()  # cloze: (gap id, option ids)
+
+    @classmethod
+    def from_paper(cls, entry: dict[str, Any]) -> Question:
+        kind = entry["type"]
+        if kind in CHOICE_KINDS:
+            return cls(kind, tuple(entry["option_ids"]))
+        view = entry.get("view", {})
+        return cls(kind, tuple(p["id"] for p in view.get("choices", ())),
+                   tuple(p["id"] for p in view.get("targets", ())),
+                   tuple((g["id"], tuple(o["id"] for o in g["options"]) if "options" in g
+                          else None) for g in view.get("gaps", ())))
+
+
+def random_response(question: Question, rng: random.Random) -> Any:
+    """A response in the page's shape and ids (choice kinds: the ticked ids)."""
+    kind, choices = question.kind, list(question.choices)
+    if kind == "single":
+        return [rng.choice(choices)]
+    if kind == "multiple":
+        return rng.sample(choices, rng.randint(1, len(choices)))
+    if kind == "true_false4":
+        return {part: rng.random() < 0.5 for part in choices}
+    if kind == "matching":
+        return dict(zip(choices, rng.sample(question.targets, len(question.targets)),
+                        strict=False))
+    if kind == "ordering":
+        return rng.sample(choices, len(choices))
+    if kind == "short_answer":
+        return f"u{next(_UNIQUE)}"
+    if kind == "numeric":
+        return f"{next(_UNIQUE)},5"  # the decimal comma, as Vietnamese candidates type it
+    if kind == "cloze":
+        return {gap: rng.choice(options) if options else f"u{next(_UNIQUE)}"
+                for gap, options in question.gaps}
+    raise ValueError(f"the paper holds a kind this simulator does not know: {kind!r}")
+
+
 @dataclass
 class Ack:
+    """An acknowledged save: what was sent (in the page's ids) and whether it was planted."""
+
     position: int
     seq: int
-    selected: list[int]
+    response: Any
+    planted_drop: bool = False
 
 
 @dataclass
@@ -55,10 +114,12 @@ class Candidate:
     seat: Seat
     cookie: str | None = None
     token: str = ""
-    shape: list[tuple[str, int]] = field(default_factory=list)  # (type, n options) per position
+    questions: list[Question] = field(default_factory=list)
     seq: list[int] = field(default_factory=list)
     acks: list[Ack] = field(default_factory=list)
     ready: bool = False  # logged in, started, paper loaded
+    drop_every: int = 0  # self-check: mark every n-th save to be dropped by dropping_app
+    sent: int = 0
 
 
 class HttpError(Exception):
@@ -141,16 +202,27 @@ async def load_paper(client: Client, candidate: Candidate, stats: Stats) -> None
         stats.fail(error.kind)
         return
     questions = json.loads(paper)["questions"]
-    candidate.shape = [(q["type"], len(q["options"])) for q in questions]
+    candidate.questions = [Question.from_paper(q) for q in questions]
     candidate.seq = [q["seq"] for q in questions]
     candidate.ready = True
     stats.ok(time.perf_counter() - began)
 
 
-def _choice(rng: random.Random, kind: str, n_options: int) -> list[int]:
-    if kind == "single":
-        return [rng.randrange(n_options)]
-    return sorted(rng.sample(range(n_options), rng.randint(1, n_options)))
+def _body(position: int, response: Any, seq: int) -> dict[str, Any]:
+    """The save as exam.js sends it: every kind, choice included, as its ``response`` in the
+    paper's opaque ids (the page sent a choice's shown positions, ``selected``, until
+    2026-12-05; the server still takes both)."""
+    return {"position": position, "response": response, "flagged": False, "seq": seq}
+
+
+def _acknowledged(body: bytes, position: int, seq: int) -> bool:
+    """The server's JSON says this very save is stored (not merely some bytes in the body)."""
+    try:
+        ack = json.loads(body)
+    except ValueError:
+        return False
+    return (isinstance(ack, dict) and ack.get("ok") is True and ack.get("position") == position
+            and ack.get("seq") == seq)
 
 
 async def save(client: Client, candidate: Candidate, stats: Stats, rng: random.Random,
@@ -159,24 +231,28 @@ async def save(client: Client, candidate: Candidate, stats: Stats, rng: random.R
 
     Latency runs from `since` (when the answer changed, time.perf_counter()) if given.
     """
-    position = rng.randrange(len(candidate.shape))
-    selected = _choice(rng, *candidate.shape[position])
+    position = rng.randrange(len(candidate.questions))
+    question = candidate.questions[position]
+    response = random_response(question, rng)
     candidate.seq[position] += 1
     seq = candidate.seq[position]
+    payload = _body(position, response, seq)
+    candidate.sent += 1
+    planted = bool(candidate.drop_every) and candidate.sent % candidate.drop_every == 0
+    if planted:
+        payload["bench_drop"] = True  # dropping_app acknowledges it and never stores it
     began = time.perf_counter() if since is None else since
     try:
         body = await client.call(candidate, "POST", "/thi/api/answers", expect=200,
-                                 json={"position": position, "selected": selected,
-                                       "flagged": False, "seq": seq},
-                                 headers={"X-CSRFToken": candidate.token})
+                                 json=payload, headers={"X-CSRFToken": candidate.token})
     except HttpError as error:
         stats.fail(error.kind)
         return
     stats.ok(time.perf_counter() - began)
-    if b'"ok":true' in body:
-        candidate.acks.append(Ack(position, seq, selected))
+    if _acknowledged(body, position, seq):
+        candidate.acks.append(Ack(position, seq, response, planted))
     else:
-        stats.fail("200 without ok")
+        stats.fail("200 without this save's ack")
 
 
 async def paced_saves(client: Client, candidate: Candidate, stats: Stats, *, every: float,

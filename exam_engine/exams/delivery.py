@@ -9,16 +9,25 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from exam_engine.exams.ability import eap_from_versions
-from exam_engine.exams.errors import NotFound, NotStarted
-from exam_engine.exams.grading import CHOICE_KINDS, grade, graded_item
+from exam_engine.exams.answer_input import is_storable
+from exam_engine.exams.errors import NotFound, NotStarted, SessionNotOpen
+from exam_engine.exams.grading import CHOICE_KINDS, grade, graded_item, ticked_options
 from exam_engine.exams.models import Answer, Attempt, AttemptItem, Candidate, ExamSession, Result
+from exam_engine.exams.part_tokens import (
+    QuestionTokens,
+    content_fields,
+    response_in_tokens,
+    tokenised_view,
+)
+from exam_engine.exams.results import current_result
+from exam_engine.exams.sitting import ensure_open_for_sitting
 from exam_engine.exams.states import AttemptStatus, SessionStatus
 from exam_engine.exams.transitions import transition
-from exam_engine.kernel.text import nfc
+from exam_engine.kernel.text import identifier_key, nfc
 from item_bank.models import ItemVersion
 from item_bank.types.base import is_blank
 
@@ -27,7 +36,8 @@ def find_candidate_for_login(db: Session, candidate_number: str, session_code: s
     """The roster row for this số báo danh in the session whose code the proctor read out."""
     candidate = db.scalar(
         select(Candidate).join(ExamSession)
-        .where(Candidate.candidate_number == nfc(candidate_number),
+        # Case-insensitive: 'bn0001' is BN0001 (the same key the login throttle counts by).
+        .where(func.lower(Candidate.candidate_number) == identifier_key(candidate_number),
                ExamSession.session_code == nfc(session_code).upper(),
                ExamSession.status != SessionStatus.DRAFT))
     if candidate is None or candidate.attempt is None:
@@ -53,28 +63,54 @@ def seconds_left(attempt: Attempt, now: datetime) -> float:
     return max(0.0, (attempt.deadline - now).total_seconds())
 
 
-def start_attempt(db: Session, attempt_id: int, now: datetime) -> Attempt:
-    """Start the clock, or resume: starting again (another computer, a reload) changes nothing."""
+def start_attempt(db: Session, attempt_id: int, now: datetime, *,
+                  grace_seconds: int = 0) -> Attempt:
+    """Start the clock, or resume: starting again (another computer, a reload) changes nothing.
+
+    A first start needs the session open for sitting (``sitting.ensure_open_for_sitting``); a
+    candidate marked absent when the session closed never starts. Resuming a started attempt
+    is always allowed: its own deadline, not the window, ends it.
+    """
     attempt = get_attempt(db, attempt_id, lock=True)
+    if attempt.status is AttemptStatus.ABSENT:
+        raise _marked_absent()
     if attempt.status is AttemptStatus.ASSIGNED:
+        ensure_open_for_sitting(attempt.candidate.session, now)
         duration = attempt.candidate.session.duration_minutes
         attempt.started_at = now
         attempt.deadline = now + timedelta(minutes=duration, seconds=attempt.extra_seconds)
         transition(db, attempt, AttemptStatus.IN_PROGRESS, actor="candidate", at=now)
         db.flush()
-    return close_if_expired(db, attempt, now)
+    return close_if_expired(db, attempt, now, grace_seconds=grace_seconds)
 
 
-def close_if_expired(db: Session, attempt: Attempt, now: datetime) -> Attempt:
-    """Submit the attempt if its deadline has passed: whoever looks first (the page, the API,
-    the sweeper) closes it, so a candidate never sees an exam the server considers over."""
-    if attempt.status is AttemptStatus.IN_PROGRESS and attempt.deadline <= now:
+def _marked_absent() -> SessionNotOpen:
+    return SessionNotOpen("Ca thi đã kết thúc: thí sinh đã được ghi nhận vắng thi.",
+                          "the session is closed and this candidate was marked absent")
+
+
+def answers_final(attempt: Attempt, now: datetime, grace_seconds: int) -> bool:
+    """The one deadline rule: saves are taken until deadline + grace, and nothing — the page,
+    the API, the sweeper, ``close-expired`` — closes an attempt on the deadline's behalf before
+    then, so the grace never depends on who looks first (issue 10, hole 10)."""
+    return attempt.deadline is not None and now > attempt.deadline + timedelta(
+        seconds=grace_seconds)
+
+
+def close_if_expired(db: Session, attempt: Attempt, now: datetime, *,
+                     grace_seconds: int = 0) -> Attempt:
+    """Submit the attempt once its deadline and grace have passed: whoever looks first (the
+    page, the API, the sweeper) closes it, so a candidate never sees an exam the server
+    considers over — and every one of them waits out the same grace."""
+    if attempt.status is AttemptStatus.IN_PROGRESS and answers_final(attempt, now, grace_seconds):
         submit_attempt(db, attempt.id, actor="server:deadline", now=now)
     return attempt
 
 
 def paper(db: Session, attempt: Attempt, now: datetime) -> dict[str, Any]:
-    """Everything the candidate's page needs to (re)build itself — never the answer key."""
+    """Everything the candidate's page needs to (re)build itself — never the answer key, and
+    nothing that correlates with it: every part is named by its opaque per-attempt id
+    (``part_tokens``) and shown in the attempt's own shuffled order."""
     rows = db.execute(select(AttemptItem, ItemVersion)
                       .join(ItemVersion, ItemVersion.id == AttemptItem.item_version_id)
                       .where(AttemptItem.attempt_id == attempt.id)
@@ -85,12 +121,11 @@ def paper(db: Session, attempt: Attempt, now: datetime) -> dict[str, Any]:
     for slot, version in rows:
         answer = answers.get(slot.position)
         stored = answer.selected if answer else []
+        if not is_storable(stored):  # a row saved before saves refused it: shown unanswered
+            stored = []
         questions.append({
             "position": slot.position, "module": slot.module,
-            **version.candidate_view(slot.option_order),
-            # choice kinds: shown positions; other kinds: the normalised response or None
-            **({"selected": stored} if version.kind in CHOICE_KINDS
-               else {"response": None if is_blank(stored) else stored}),
+            **_question_view(attempt.part_secret, slot, version, stored),
             "flagged": answer.flagged if answer else False,
             "seq": answer.seq if answer else 0,
         })
@@ -98,6 +133,25 @@ def paper(db: Session, attempt: Attempt, now: datetime) -> dict[str, Any]:
             "seconds_left": round(seconds_left(attempt, now), 3),
             "deadline": attempt.deadline.isoformat() if attempt.deadline else None,
             "questions": questions}
+
+
+def _question_view(secret: str, slot: AttemptItem, version: ItemVersion,
+                   stored: Any) -> dict[str, Any]:
+    """One question for the page: choice kinds as ``options`` (texts), ``option_ids`` (opaque)
+    and the answer as ``selected`` (shown positions) and ``response`` (opaque ids); the other
+    kinds as their type's ``view`` and ``response``, parts named by opaque ids."""
+    view = version.candidate_view(slot.option_order)
+    if version.kind in CHOICE_KINDS:
+        shown = [version.content["choices"][i]["id"] for i in slot.option_order]
+        tokens = QuestionTokens(secret, slot.position, {"choices": shown})
+        ticked = ticked_options(stored, version.content, slot.option_order)
+        selected = [n for n, original in enumerate(slot.option_order) if original in ticked]
+        return {**view, "option_ids": [tokens.token("choices", part) for part in shown],
+                "selected": selected,
+                "response": [tokens.token("choices", shown[n]) for n in selected]}
+    tokens = QuestionTokens(secret, slot.position, content_fields(version.content_model))
+    response = None if is_blank(stored) else response_in_tokens(version.kind, stored, tokens)
+    return {**view, "view": tokenised_view(view["view"], tokens), "response": response}
 
 
 def grade_attempt(db: Session, attempt: Attempt) -> Result:
@@ -114,8 +168,8 @@ def grade_attempt(db: Session, attempt: Attempt) -> Result:
     session = attempt.candidate.session
     summary = grade(graded, session.pass_percent)
     theta, theta_se = eap_from_versions([version for _, version in rows], summary.item_scores)
-    previous = db.scalar(select(Result.id).where(Result.attempt_id == attempt.id)
-                         .order_by(Result.id.desc()))
+    current = current_result(db, attempt.id)
+    previous = current.id if current is not None else None
     # n_correct counts items with full credit; percent and module_scores carry the exact credit
     result = Result(attempt_id=attempt.id, supersedes_id=previous, n_correct=summary.n_correct,
                     n_items=summary.n_items, percent=summary.percent,
@@ -129,12 +183,13 @@ def submit_attempt(db: Session, attempt_id: int, *, actor: str, now: datetime) -
     """Close and grade the attempt. Idempotent: submitting again returns the same result."""
     attempt = get_attempt(db, attempt_id, lock=True)
     if attempt.status is AttemptStatus.SUBMITTED:
-        result = db.scalar(select(Result).where(Result.attempt_id == attempt.id)
-                           .order_by(Result.id.desc()))
+        result = current_result(db, attempt.id)
         assert result is not None
         return result
     if attempt.status is AttemptStatus.ASSIGNED:
         raise NotStarted("Bài thi chưa bắt đầu.", "the attempt has not started")
+    if attempt.status is AttemptStatus.ABSENT:
+        raise _marked_absent()
     detail = None
     if now >= attempt.deadline and actor != "server:deadline":
         # The time was up before this request: the deadline, not the request, closed it.
@@ -147,7 +202,8 @@ def submit_attempt(db: Session, attempt_id: int, *, actor: str, now: datetime) -
 
 
 def finalize_expired_attempts(db: Session, now: datetime, grace_seconds: int = 0) -> int:
-    """Submit every attempt whose deadline (plus grace) has passed. Safe to run anywhere, often."""
+    """Submit every attempt whose deadline plus grace has passed (``answers_final``). Safe to
+    run anywhere, often: the sweeper thread of each gunicorn worker and ``close-expired``."""
     expired = db.scalars(select(Attempt.id).where(
         Attempt.status == AttemptStatus.IN_PROGRESS,
         Attempt.deadline < now - timedelta(seconds=grace_seconds))).all()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 
 class ExamError(Exception):
     """Base of the exam's domain errors; ``message_vi`` is shown to people."""
@@ -28,10 +31,52 @@ class NotStarted(ExamError):
     http_status = 409
 
 
-class InvalidRoster(ExamError):
-    """A roster row that cannot be used; the message names row and field."""
+class SessionNotOpen(ExamError):
+    """The session is not open for sitting (before or after its window, closed, approved)."""
+
+    http_status = 409
+
+
+class SessionStateError(ExamError):
+    """A session step its status does not allow (approve a draft, schedule twice…)."""
+
+    http_status = 409
+
+
+class NotEligible(ExamError):
+    """A candidate who may not sit this exam (the advanced exam without the basic certificate)."""
 
     http_status = 422
+
+
+@dataclass(frozen=True)
+class RosterProblem:
+    line: int
+    field: str
+    message_vi: str
+    message_en: str
+
+    def text_vi(self) -> str:
+        return f"dòng {self.line}, {self.field}: {self.message_vi}"
+
+    def text_en(self) -> str:
+        return f"line {self.line}, {self.field}: {self.message_en}"
+
+
+class InvalidRoster(ExamError):
+    """A roster that cannot be used: ``problems`` names every bad line and field at once."""
+
+    http_status = 422
+
+    def __init__(self, message_vi: str, message_en: str | None = None,
+                 problems: Sequence[RosterProblem] = ()) -> None:
+        super().__init__(message_vi, message_en)
+        self.problems = list(problems)
+
+    @classmethod
+    def of(cls, problems: Sequence[RosterProblem]) -> InvalidRoster:
+        return cls("; ".join(p.text_vi() for p in problems),
+                   "; ".join(p.text_en() for p in problems), problems)
 
 
 class InvalidAnswer(ExamError):

@@ -75,6 +75,17 @@ def to_original(selected_shown: Iterable[int], option_order: Sequence[int]) -> f
     return frozenset(option_order[i] for i in selected_shown if 0 <= i < len(option_order))
 
 
+def ticked_options(stored: Any, content: Mapping[str, Any],
+                   display_order: Sequence[int]) -> frozenset[int]:
+    """Original option indices of a stored choice answer: ticked part ids, as every save
+    stores them now, or shown positions, as answers saved before the opaque ids were."""
+    values = [stored] if isinstance(stored, str) else list(stored or ())
+    if all(isinstance(value, int) and not isinstance(value, bool) for value in values):
+        return to_original(values, display_order)
+    ticked = {value for value in values if isinstance(value, str)}
+    return frozenset(i for i, part in enumerate(content["choices"]) if part["id"] in ticked)
+
+
 def choice_key(content: Mapping[str, Any]) -> frozenset[int]:
     """Original indices of the right options of a single/multiple choice item's content JSON."""
     right = content["key"]["correct"]
@@ -85,10 +96,11 @@ def choice_key(content: Mapping[str, Any]) -> frozenset[int]:
 def graded_item(module: str, kind: str, content: Mapping[str, Any], display_order: Any,
                 stored: Any) -> GradedItem:
     """A GradedItem from what the database keeps: the version's content JSON, the attempt
-    item's display order and the stored ``Answer.selected`` (``None``: no answer)."""
+    item's display order and the stored ``Answer.selected`` (``None``: no answer), which
+    names parts by their ids for every kind (``ticked_options`` reads older choice rows)."""
     if kind in CHOICE_KINDS:
         return GradedItem(module, kind, choice_key(content),
-                          to_original(stored or (), display_order))
+                          ticked_options(stored, content, display_order))
     return GradedItem(module, kind, frozenset(), frozenset(), content_from_json(content), stored)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from typing import Any
 
@@ -33,6 +34,11 @@ class ExamSession(Base):
     session_code: Mapped[str] = mapped_column(String(12), unique=True)
     status: Mapped[SessionStatus] = mapped_column(_enum(SessionStatus), default=SessionStatus.DRAFT)
     form_seed: Mapped[int | None] = mapped_column(Integer)
+    # The sitting window (UTC instants; staff enter Vietnam times on the exam date). Attempts
+    # start only inside it while the session is scheduled; None = no bound on that side.
+    sitting_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sitting_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -44,6 +50,20 @@ class ExamSession(Base):
     @property
     def n_items(self) -> int:
         return sum(self.items_per_module.values())
+
+
+class ExamSessionEvent(Base):
+    """Audit history of a session: every status change, who caused it and when (append-only)."""
+
+    __tablename__ = "exam_session_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exam_session_id: Mapped[int] = mapped_column(ForeignKey("exam_sessions.id"), index=True)
+    from_status: Mapped[str] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(40))  # "user:12", "system"
+    detail: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Candidate(Base):
@@ -66,6 +86,10 @@ class Candidate(Base):
     attempt: Mapped[Attempt | None] = relationship(back_populates="candidate", uselist=False)
 
 
+def new_part_secret() -> str:
+    return secrets.token_hex(16)
+
+
 class Attempt(Base):
     __tablename__ = "attempts"
 
@@ -78,11 +102,13 @@ class Attempt(Base):
     deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
     extra_seconds: Mapped[int] = mapped_column(Integer, default=0)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Keys the opaque part ids this attempt's page sees (exam_engine.exams.part_tokens); it
+    # never leaves the server, so the ids tell nothing about the parts or the key.
+    part_secret: Mapped[str] = mapped_column(String(32), default=new_part_secret)
 
     candidate: Mapped[Candidate] = relationship(back_populates="attempt")
     items: Mapped[list[AttemptItem]] = relationship(order_by="AttemptItem.position")
-    result: Mapped[Result | None] = relationship(uselist=False, viewonly=True,
-                                                 order_by="Result.id.desc()")
+    # No ``result`` relationship: the result that counts is ``results.current_result``.
 
 
 class AttemptEvent(Base):
@@ -121,8 +147,9 @@ class Answer(Base):
 
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # Choice items: shown positions. Other kinds: the type's normalised response (part ids,
-    # text, a number), never display positions; [] when the question is not answered.
+    # Every kind in part ids, never display positions or the page's opaque ids: choice items
+    # the ticked ids (sorted; rows saved before opaque ids hold shown positions), other kinds the
+    # type's normalised response (part ids, text, a number); [] when not answered.
     selected: Mapped[Any] = mapped_column(JSON)
     flagged: Mapped[bool] = mapped_column(default=False)
     seq: Mapped[int] = mapped_column(Integer)

@@ -16,9 +16,12 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from exam_engine.exams.answer_input import refuse_malformed
 from exam_engine.exams.errors import ExamClosed, InvalidAnswer, NotFound, NotStarted
 from exam_engine.exams.grading import CHOICE_KINDS
+from exam_engine.exams.late_saves import save_into_attempt_closed_at_deadline
 from exam_engine.exams.models import Answer, Attempt, AttemptItem
+from exam_engine.exams.part_tokens import QuestionTokens, content_fields, response_in_part_ids
 from exam_engine.exams.states import AttemptStatus
 from exam_engine.kernel.cache import Cache
 from item_bank.content import ItemContent, ItemKind, content_from_json
@@ -36,10 +39,20 @@ class SavedAnswer:
     saved_at: datetime
 
 
-# What a save needs to check a position, per question of a form: (kind, number of options)
-# for single/multiple choice, (kind, the version's content) for the other kinds, whose
-# responses are read by the item type (``normalise_response``).
-FormShape = list[tuple[str, int | ItemContent]]
+@dataclass(frozen=True)
+class FormShape:
+    """What a save needs to check and translate an answer to one question of a form.
+
+    ``questions[position]`` is ``(kind, shown part ids)`` for single/multiple choice (the
+    fast path: no item content) and ``(kind, content)`` for the other kinds, whose responses
+    the item type reads. ``part_secret`` keys the opaque ids the page uses (``part_tokens``).
+    """
+
+    part_secret: str
+    questions: list[tuple[str, tuple[str, ...] | ItemContent]]
+
+
+_NO_FORM = FormShape("", [])
 
 # This process's copy of each form's shape, per engine (per app: a test app on a truncated
 # database that reuses attempt ids starts empty). A form never changes once assembled. Contents
@@ -57,11 +70,11 @@ def clear_form_shapes() -> None:
 
 
 def form_shape(db: Session, cache: Cache, attempt_id: int) -> FormShape:
-    """(item kind, number of options or content) per position; cached, as it never changes.
+    """The form's questions as a save needs them; cached, as a form never changes.
 
     Looked up in this process first (no round trip: a Redis GET was ~9 % of a save), then the
-    shared cache, then the database. In the shared cache a non-choice entry is
-    ``[kind, version id, content JSON]``.
+    shared cache, then the database. In the shared cache a choice entry is ``[kind, [shown part
+    ids]]`` and any other ``[kind, version id, content JSON]``.
     """
     bind = db.get_bind()
     local = _FORM_SHAPES.setdefault(bind, {})
@@ -69,18 +82,25 @@ def form_shape(db: Session, cache: Cache, attempt_id: int) -> FormShape:
     if shape is not None:
         return shape
     contents = _ITEM_CONTENTS.setdefault(bind, {})
-    key = f"form-shape:{attempt_id}"
+    key = f"form-shape:v2:{attempt_id}"
     cached = cache.get_json(key)
     if cached is None:
-        rows = db.execute(select(ItemVersion.kind, ItemVersion.id, ItemVersion.content)
+        secret = db.scalar(select(Attempt.part_secret).where(Attempt.id == attempt_id))
+        if secret is None:
+            return _NO_FORM
+        rows = db.execute(select(ItemVersion.kind, ItemVersion.id, ItemVersion.content,
+                                 AttemptItem.option_order)
                           .join(AttemptItem, ItemVersion.id == AttemptItem.item_version_id)
                           .where(AttemptItem.attempt_id == attempt_id)
                           .order_by(AttemptItem.position)).all()
-        cached = [[kind, len(content["choices"])] if kind in CHOICE_KINDS
-                  else [kind, version_id, content] for kind, version_id, content in rows]
+        cached = {"secret": secret, "questions": [
+            [kind, [content["choices"][i]["id"] for i in order]] if kind in CHOICE_KINDS
+            else [kind, version_id, content] for kind, version_id, content, order in rows]}
         cache.set_json(key, cached, ttl_seconds=6 * 3600)
-    shape = [(entry[0], entry[1]) if len(entry) == 2
-             else (entry[0], _shared_content(contents, entry[1], entry[2])) for entry in cached]
+    shape = FormShape(cached["secret"], [
+        (entry[0], tuple(entry[1])) if len(entry) == 2
+        else (entry[0], _shared_content(contents, entry[1], entry[2]))
+        for entry in cached["questions"]])
     if len(local) >= _FORM_SHAPES_MAX:
         local.clear()
         contents.clear()
@@ -96,31 +116,44 @@ def _shared_content(contents: dict[int, ItemContent], version_id: int,
     return content
 
 
-def _validate_selection(shape: FormShape, position: int, selected: list[int],
-                        response: Any = None) -> Any:
-    """What to store for this save: the clean shown positions of a choice question, the
-    type's normalised response of any other (``[]`` when it is blank)."""
-    if not 0 <= position < len(shape):
+def _answer_to_store(shape: FormShape, position: int, selected: list[int],
+                     response: Any = None) -> Any:
+    """What to store for this save, in part ids for every kind: the ticked ids (sorted) of a
+    choice question, the type's normalised response of any other; ``[]`` when it is blank.
+
+    The page names parts by their opaque ids (``response``); a choice question may instead
+    send ``selected``, its shown positions (the older page and the load benchmark do)."""
+    if not 0 <= position < len(shape.questions):
         raise InvalidAnswer(f"Câu {position + 1} không có trong đề thi.", "no such question")
-    kind, n_options = shape[position]
-    if kind not in CHOICE_KINDS:
-        return _normalised_response(position, kind, n_options, response)
-    clean = sorted(set(selected))
-    if any(not isinstance(i, int) or not 0 <= i < n_options for i in clean):
-        raise InvalidAnswer(f"Câu {position + 1}: lựa chọn không hợp lệ.", "invalid option")
-    if kind == ItemKind.SINGLE and len(clean) > 1:
-        raise InvalidAnswer(f"Câu {position + 1} chỉ có một đáp án đúng.",
-                            "single-choice question takes one option")
-    return clean
-
-
-def _normalised_response(position: int, kind: str, content: Any, raw: Any) -> Any:
+    refuse_malformed(position, response)
+    kind, parts = shape.questions[position]
     try:
-        response = item_type(kind).normalise_response(raw, content)
+        if kind not in CHOICE_KINDS:
+            assert isinstance(parts, ItemContent)
+            tokens = QuestionTokens(shape.part_secret, position, content_fields(parts))
+            raw = response_in_part_ids(kind, response, tokens)
+            normalised = item_type(kind).normalise_response(raw, parts)
+            return [] if normalised is None else normalised
+        assert isinstance(parts, tuple)
+        if response is None:
+            if any(not isinstance(i, int) or not 0 <= i < len(parts) for i in selected):
+                raise InvalidAnswer(f"Câu {position + 1}: lựa chọn không hợp lệ.",
+                                    "invalid option")
+            ticked = {parts[i] for i in selected}
+        else:
+            tokens = QuestionTokens(shape.part_secret, position, {"choices": parts})
+            ids = [response] if isinstance(response, str) else response
+            if not isinstance(ids, list) or any(not isinstance(value, str) for value in ids):
+                raise InvalidAnswer(f"Câu {position + 1}: lựa chọn không hợp lệ.",
+                                    "a choice response is a list of option ids (strings)")
+            ticked = {tokens.part_id("choices", value) for value in ids if value.strip()}
     except InvalidResponse as error:
         raise InvalidAnswer(f"Câu {position + 1}: {error.message_vi}",
                             f"question {position + 1}: {error.message_en}") from None
-    return [] if response is None else response
+    if kind == ItemKind.SINGLE and len(ticked) > 1:
+        raise InvalidAnswer(f"Câu {position + 1} chỉ có một đáp án đúng.",
+                            "single-choice question takes one option")
+    return sorted(ticked)
 
 
 def _build_guarded_upsert(dialect):
@@ -162,9 +195,10 @@ def save_answer(db: Session, cache: Cache, attempt_id: int, *, position: int,
                 grace_seconds: int = 0, response: Any = None) -> SavedAnswer:
     """Record the candidate's answer to one question; flushes, the caller commits, then acks.
 
-    A single/multiple choice question takes ``selected`` (shown positions); any other kind
-    takes ``response`` as the page sends it (``{"A": true}``, ``"Ctrl+Z"``, ``"3,5"`` …), stored
-    as the type's normalised response; a malformed one raises InvalidAnswer naming the question.
+    ``response`` is the answer as the page sends it, parts named by their opaque ids
+    (``["kq3…"]``, ``{"x7…": true}``, ``"Ctrl+Z"``, ``"3,5"`` …); a choice question may send
+    ``selected`` (shown positions) instead. It is stored in part ids (``_answer_to_store``); a
+    malformed one raises InvalidAnswer naming the question.
     """
     if seq < 1:
         raise InvalidAnswer("Số thứ tự lưu không hợp lệ.", "seq must be positive")
@@ -172,8 +206,8 @@ def save_answer(db: Session, cache: Cache, attempt_id: int, *, position: int,
     # per-statement work was a sixth of a save's CPU, and nothing here needs identity mapping.
     conn = db.connection()
     shape = form_shape(db, cache, attempt_id)
-    if shape:
-        clean = _validate_selection(shape, position, selected, response)
+    if shape.questions:
+        clean = _answer_to_store(shape, position, selected, response)
         written = conn.execute(_UPSERTS[conn.dialect.name], {
             "attempt_id": attempt_id, "position": position, "selected": clean,
             "flagged": bool(flagged), "seq": seq, "saved_at": now,
@@ -185,15 +219,21 @@ def save_answer(db: Session, cache: Cache, attempt_id: int, *, position: int,
     if state is None:
         raise NotFound("Không tìm thấy bài thi.", "attempt not found")
     status, deadline = AttemptStatus(state.status), state.deadline
-    if status is AttemptStatus.ASSIGNED:
+    if status in (AttemptStatus.ASSIGNED, AttemptStatus.ABSENT):
         raise NotStarted("Bài thi chưa bắt đầu.", "the attempt has not started")
     if status is AttemptStatus.SUBMITTED:
+        # closed at its deadline by the candidate's submit: the grace still holds (hole 10)
+        late = save_into_attempt_closed_at_deadline(
+            db, attempt_id, position=position, stored=clean, flagged=bool(flagged), seq=seq,
+            now=now, grace_seconds=grace_seconds) if shape.questions else None
+        if late is not None:
+            return SavedAnswer(position, *late)
         raise ExamClosed("Bài thi đã nộp: không thể lưu thêm câu trả lời.",
                          "the attempt is submitted; no more answers are accepted")
     if now > deadline + timedelta(seconds=grace_seconds):
         raise ExamClosed("Đã hết giờ làm bài: câu trả lời này không được ghi nhận.",
                          "time is up; this answer was not recorded")
-    if not shape:
+    if not shape.questions:
         raise InvalidAnswer(f"Câu {position + 1} không có trong đề thi.", "no such question")
     # A newer save is already stored: acknowledge that one.
     written = conn.execute(_STORED_ANSWER, {"attempt_id": attempt_id, "position": position}).one()

@@ -6,22 +6,32 @@ import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from exam_engine.exams.assembly import assemble_form, check_pools
-from exam_engine.exams.errors import ExamError, InvalidRoster
+from exam_engine.exams.eligibility import holds_basic_certificate
+from exam_engine.exams.errors import ExamError, InvalidRoster, RosterProblem
 from exam_engine.exams.grading import CHOICE_KINDS
+from exam_engine.exams.levels import (
+    TT03_ADVANCED_MODULES,
+    TT03_BASIC_MODULES,
+    check_session_modules,
+)
 from exam_engine.exams.models import Attempt, AttemptItem, Candidate, ExamSession
+from exam_engine.exams.sitting import lock_session
 from exam_engine.exams.states import SessionStatus
+from exam_engine.exams.transitions import transition_session
 from exam_engine.kernel.text import nfc
 from item_bank.content import ItemContent, ItemKind, content_from_json
 from item_bank.models import Item, ItemStatus, ItemVersion
 
-TT03_BASIC_MODULES = ("IU01", "IU02", "IU03", "IU04", "IU05", "IU06")
+# The module lists live in ``levels``; re-exported here for the callers that read them here.
+__all__ = ["TT03_ADVANCED_MODULES", "TT03_BASIC_MODULES", "RosterRow", "create_session",
+           "enrol_candidates", "schedule_session", "approved_pools"]
 # The item kinds the candidate's exam page renders: every kind of the bank.
 EXAM_PAGE_KINDS = tuple(kind.value for kind in ItemKind)
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out loud in a room
@@ -31,12 +41,13 @@ _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out lou
 class RosterRow:
     candidate_number: str
     full_name: str
-    date_of_birth: date
+    date_of_birth: date | None  # None: unreadable, already named in ``problems``
     place_of_birth: str
     gender: str
     citizen_id: str
     ethnicity: str = "Kinh"
     line: int | None = None  # where the row came from, for error messages
+    problems: tuple[RosterProblem, ...] = ()  # found while reading it (a date that is no date)
 
 
 def new_session_code() -> str:
@@ -46,7 +57,10 @@ def new_session_code() -> str:
 def create_session(db: Session, *, title: str, exam_date: date, room: str, exam_council: str,
                    duration_minutes: int, items_per_module: Mapping[str, int],
                    pass_percent: float = 50.0, certificate_type: str = "basic",
-                   created_by: int | None = None) -> ExamSession:
+                   created_by: int | None = None, sitting_opens_at: datetime | None = None,
+                   sitting_closes_at: datetime | None = None) -> ExamSession:
+    """A draft session. Its modules must fit its level (``levels.check_session_modules``); the
+    sitting window, when given, bounds when attempts may start (``sitting``)."""
     if duration_minutes <= 0:
         raise ExamError("Thời gian làm bài phải lớn hơn 0 phút.", "duration must be positive")
     if not 0 < pass_percent <= 100:
@@ -55,11 +69,15 @@ def create_session(db: Session, *, title: str, exam_date: date, room: str, exam_
     counts = {nfc(m).upper(): int(n) for m, n in items_per_module.items() if int(n) > 0}
     if not counts:
         raise ExamError("Đề thi phải có ít nhất một câu hỏi.", "the form needs items")
+    check_session_modules(certificate_type, counts, complete=False)
+    if sitting_opens_at and sitting_closes_at and sitting_closes_at <= sitting_opens_at:
+        raise ExamError("Giờ đóng ca thi phải sau giờ mở.", "the window must close after it opens")
     session = ExamSession(title=nfc(title), exam_date=exam_date, room=nfc(room),
                           exam_council=nfc(exam_council), duration_minutes=duration_minutes,
                           items_per_module=counts, pass_percent=pass_percent,
                           certificate_type=certificate_type, session_code=new_session_code(),
-                          created_by=created_by)
+                          created_by=created_by, sitting_opens_at=sitting_opens_at,
+                          sitting_closes_at=sitting_closes_at)
     db.add(session)
     db.flush()
     return session
@@ -68,41 +86,60 @@ def create_session(db: Session, *, title: str, exam_date: date, room: str, exam_
 _CCCD = re.compile(r"\d{12}")
 
 
-def _validate_row(index: int, row: RosterRow) -> RosterRow:
-    where = f"dòng {row.line or index + 1}"
-    number = nfc(row.candidate_number)
+def _validate_row(index: int, row: RosterRow) -> tuple[RosterRow, list[RosterProblem]]:
+    """The row cleaned (NFC, trimmed), and every problem of it — not only the first."""
+    line = row.line or index + 1
+    problems = list(row.problems)
+    number = nfc(row.candidate_number).strip()
     if not number:
-        raise InvalidRoster(f"{where}, số báo danh: không được để trống",
-                            f"line {row.line or index + 1}, candidate_number: empty")
+        problems.append(RosterProblem(line, "số báo danh", "không được để trống", "empty"))
     name = " ".join(nfc(row.full_name).split())
     if not name:
-        raise InvalidRoster(f"{where}, họ và tên: không được để trống",
-                            f"line {row.line or index + 1}, full_name: empty")
-    gender = nfc(row.gender).capitalize()
+        problems.append(RosterProblem(line, "họ và tên", "không được để trống", "empty"))
+    gender = nfc(row.gender).strip().capitalize()
     if gender not in ("Nam", "Nữ"):
-        raise InvalidRoster(f"{where}, giới tính: phải là 'Nam' hoặc 'Nữ'",
-                            f"line {row.line or index + 1}, gender: must be Nam or Nữ")
+        problems.append(RosterProblem(line, "giới tính", "phải là 'Nam' hoặc 'Nữ'",
+                                      "must be Nam or Nữ"))
     if not _CCCD.fullmatch(row.citizen_id.strip()):
-        raise InvalidRoster(f"{where}, CCCD: phải gồm đúng 12 chữ số",
-                            f"line {row.line or index + 1}, citizen_id: 12 digits required")
-    return RosterRow(number, name, row.date_of_birth, nfc(row.place_of_birth), gender,
-                     row.citizen_id.strip(), nfc(row.ethnicity) or "Kinh", row.line)
+        problems.append(RosterProblem(line, "CCCD", "phải gồm đúng 12 chữ số",
+                                      "12 digits required"))
+    clean = RosterRow(number, name, row.date_of_birth, nfc(row.place_of_birth), gender,
+                      row.citizen_id.strip(), nfc(row.ethnicity) or "Kinh", line)
+    return clean, problems
 
 
 def enrol_candidates(db: Session, session: ExamSession, rows: Sequence[RosterRow]) -> list[Candidate]:
-    """Add the roster; every row is checked before anything is written (all-or-nothing)."""
+    """Add the roster; every row is checked before anything is written (all-or-nothing), and a
+    refusal names every problem by line and field (issue 10, hole 14), not just the first.
+    For an advanced session every candidate must hold the basic certificate."""
     if session.status is not SessionStatus.DRAFT:
         raise ExamError("Chỉ thêm thí sinh khi ca thi chưa được xếp đề.",
                         "candidates can only be added before scheduling")
-    clean = [_validate_row(i, row) for i, row in enumerate(rows)]
+    problems: list[RosterProblem] = []
+    clean: list[RosterRow] = []
+    for i, row in enumerate(rows):
+        cleaned, found = _validate_row(i, row)
+        clean.append(cleaned)
+        problems.extend(found)
     existing = set(db.scalars(select(Candidate.candidate_number)
                               .where(Candidate.exam_session_id == session.id)))
-    for i, row in enumerate(clean):
+    for row in clean:
+        if not row.candidate_number:
+            continue
         if row.candidate_number in existing:
-            raise InvalidRoster(f"dòng {row.line or i + 1}, số báo danh: "
-                                f"{row.candidate_number} bị trùng",
-                                f"line {row.line or i + 1}, candidate_number: duplicate")
+            problems.append(RosterProblem(row.line or 0, "số báo danh",
+                                          f"{row.candidate_number} bị trùng",
+                                          f"{row.candidate_number} is a duplicate"))
         existing.add(row.candidate_number)
+    if session.certificate_type == "advanced":
+        problems.extend(
+            RosterProblem(row.line or 0, "CCCD",
+                          f"{row.citizen_id} chưa có chứng chỉ ƯDCNTT cơ bản (bắt buộc để thi "
+                          "nâng cao)", f"{row.citizen_id} holds no basic certificate")
+            for row in clean if _CCCD.fullmatch(row.citizen_id)
+            and not holds_basic_certificate(db, row.citizen_id))
+    if problems:
+        raise InvalidRoster.of(sorted(problems, key=lambda p: p.line))
     candidates = [Candidate(exam_session_id=session.id, candidate_number=row.candidate_number,
                             full_name=row.full_name, date_of_birth=row.date_of_birth,
                             place_of_birth=row.place_of_birth, gender=row.gender,
@@ -131,14 +168,19 @@ def approved_pools(db: Session, modules: Sequence[str]
     return pools, shapes
 
 
-def schedule_session(db: Session, session: ExamSession, seed: int | None = None) -> int:
+def schedule_session(db: Session, session: ExamSession, seed: int | None = None, *,
+                     actor: str = "system", now: datetime | None = None) -> int:
     """Assemble every candidate's own random form now, before the room opens.
 
     Each attempt keeps its seed (derived from the session seed), so any form can be replayed.
-    Returns the number of forms assembled.
+    Returns the number of forms assembled: 0 when the session was already scheduled — a second
+    "Xếp đề" (a double click, two staff at once) is a calm no-op. The session row is locked
+    first, so of two simultaneous requests the second waits and then finds it scheduled.
     """
+    session = lock_session(db, session.id) or session
     if session.status is not SessionStatus.DRAFT:
-        raise ExamError("Ca thi đã được xếp đề.", "the session is already scheduled")
+        return 0
+    check_session_modules(session.certificate_type, session.items_per_module, complete=False)
     if not session.candidates:
         raise ExamError("Ca thi chưa có thí sinh.", "the roster is empty")
     pools, shapes = approved_pools(db, list(session.items_per_module))
@@ -158,6 +200,7 @@ def schedule_session(db: Session, session: ExamSession, seed: int | None = None)
                                              if isinstance(slot.option_order, dict)
                                              else list(slot.option_order)))
                    for slot in form)
-    session.status = SessionStatus.SCHEDULED
+    transition_session(db, session, SessionStatus.SCHEDULED, actor=actor,
+                       at=now or datetime.now(UTC))
     db.flush()
     return len(session.candidates)

@@ -18,7 +18,12 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": "",
     # Read when SECRET_KEY is empty; `exam-engine init` writes it once.
     "SECRET_KEY_FILE": str(Path.cwd() / "instance" / "secret_key"),
-    "SESSION_COOKIE_SECURE": False,
+    # Cookies only over HTTPS. The demo on http://127.0.0.1 and the tests turn it off
+    # explicitly (EXAM_SESSION_COOKIE_SECURE=false); a forgotten setting fails safe.
+    "SESSION_COOKIE_SECURE": True,
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed
+    # (login throttling keys on the client's address). 0 = none: the peer is the client.
+    "TRUSTED_PROXY_HOPS": 0,
     "DEFAULT_LOCALE": "vi",
     # Public base of verification links printed in certificate QR codes.
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
@@ -32,8 +37,16 @@ DEFAULTS: dict[str, Any] = {
     # Saves that reach the server this many seconds after the deadline are still accepted:
     # the click happened in time, the LAN was slow.
     "SAVE_GRACE_SECONDS": 3,
-    # Largest upload (an item-bank package with its images), in megabytes.
-    "MAX_UPLOAD_MB": 64,
+    # Uploads and background jobs (exam_engine/kernel/uploads.py, jobs.py). Largest upload (an
+    # item-bank import, a package with its images), in megabytes; every other request body is
+    # small unless its view says otherwise (a candidate's save: 64 KB).
+    "MAX_UPLOAD_MB": 100,
+    "MAX_REQUEST_KB": 2048,
+    # Large uploads wait for their job here; a volume shared with the workers on several hosts.
+    "UPLOAD_SPOOL_DIR": str(Path.cwd() / "instance" / "uploads"),
+    # With REDIS_URL set, jobs go to this RQ queue and `exam-engine worker` runs them; empty =
+    # in a thread of the web process (the embedded demo without Redis does that anyway).
+    "JOB_QUEUE": "exam-engine",
     "TESTING": False,
 }
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from exam_engine.kernel.accounts import Role, User
 from exam_engine.kernel.cache import Cache
+from exam_engine.kernel.login_sessions import login_session_is_live
 
 
 def db(*, writes: bool | None = None) -> Session:
@@ -84,7 +85,8 @@ def install_unit_of_work(app: Flask) -> None:
     def _commit(response: Response) -> Response:
         unit = g.get("db")
         if unit is not None:
-            if response.status_code < 400:
+            kept_refusal = g.get("keep_writes_of_refusal") and response.status_code < 500
+            if response.status_code < 400 or kept_refusal:
                 unit.commit()
             else:
                 unit.rollback()
@@ -97,3 +99,50 @@ def install_unit_of_work(app: Flask) -> None:
             if error is not None:
                 unit.rollback()
             unit.close()
+
+
+def keep_writes_of_refusal() -> None:
+    """Commit this request's writes even though it answers 4xx: the writes are the record of
+    the refusal itself (a counted failed login), which a rollback would erase."""
+    g.keep_writes_of_refusal = True
+
+
+SESSION_ID = "sid"  # the key of the server-side login session id in the signed cookie
+
+
+def forget_login() -> None:
+    """Make this browser anonymous again (no fixation across logins), keeping its language."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    g.pop("user", None)
+
+
+def install_login_session_checks(app: Flask) -> None:
+    """Every request that carries a login must carry a live server-side session id
+    (``exam_engine.kernel.login_sessions``); otherwise it is anonymous from here on.
+
+    A cookie from before this check (no id) is treated like an ended one: fail closed.
+    """
+
+    @app.before_request
+    def _check_login_session() -> None:
+        user_id, attempt_id = session.get("user_id"), session.get("attempt_id")
+        if user_id is None and attempt_id is None:
+            return
+        token = session.get(SESSION_ID)
+        if not isinstance(token, str) or not _is_live(token, user_id, attempt_id):
+            forget_login()
+
+
+def _is_live(token: str, user_id: Any, attempt_id: Any) -> bool:
+    ids = {"user_id": user_id, "attempt_id": attempt_id}
+    if request.method not in ("GET", "HEAD"):
+        # The request writes anyway: check inside its own unit of work (one connection, and
+        # on the answer-save path one query more, not one connection more).
+        return login_session_is_live(db(), token, **ids)
+    # A reading request: a short session of its own, so the view may still take the writing
+    # one (``db(writes=True)``) after this check.
+    with current_app.extensions["db_read_sessions"]() as unit:
+        return login_session_is_live(unit, token, **ids)

@@ -26,9 +26,11 @@
     s.className = "save-status " + (cls || "");
   }
 
-  // Single/multiple choice keep their shown positions in q.selected, as they always have; the
-  // other kinds keep their type's response in q.response and are drawn by exam_items.js.
+  // Single/multiple choice keep their shown positions in q.selected, and send the options'
+  // opaque ids (q.option_ids); the other kinds keep their type's response in q.response, parts
+  // named by opaque ids, and are drawn by exam_items.js. No id the page holds tells the key.
   const isChoice = (q) => q.type === "single" || q.type === "multiple";
+  const choiceResponse = (q) => q.selected.map((i) => q.option_ids[i]);
 
   function answered(q) {
     if (isChoice(q)) return q.selected.length > 0;
@@ -50,9 +52,18 @@
       }));
     }
     questions.forEach((q, i) => {
-      nav.children[i].className = [answered(q) ? "answered" : "", q.flagged ? "flagged" : "",
-                                   i === current ? "current" : ""].join(" ");
+      const b = nav.children[i];
+      b.className = [answered(q) ? "answered" : "", q.flagged ? "flagged" : "",
+                     i === current ? "current" : ""].join(" ");
+      // the flag is a mark and words too, never colour alone
+      b.textContent = String(i + 1) + (q.flagged ? " ⚑" : "");
+      b.setAttribute("aria-label", T.question + " " + (i + 1) +
+                     (answered(q) ? ", " + T.answered_state : "") +
+                     (q.flagged ? ", " + T.flagged_state : ""));
+      b.title = q.flagged ? T.flagged_state : "";
     });
+    const done = questions.filter(answered).length;
+    el("answered-count").textContent = T.answered_count + " " + done + "/" + questions.length;
   }
 
   function renderQuestion() {
@@ -157,9 +168,9 @@
     typing.delete(q.position);
     q.seq += 1;
     const box = readOutbox();
-    box[q.position] = isChoice(q)
-      ? { position: q.position, selected: q.selected, flagged: q.flagged, seq: q.seq }
-      : { position: q.position, response: q.response, flagged: q.flagged, seq: q.seq };
+    box[q.position] = { position: q.position,
+                        response: isChoice(q) ? choiceResponse(q) : q.response,
+                        flagged: q.flagged, seq: q.seq };
     writeOutbox(box);   // durable on this computer before it leaves it
     renderNavigator();
     flush();
@@ -274,9 +285,29 @@
       closed = true;
       finishing = true;
       renderQuestion();
-      flushAll(3).then(() => post(root.dataset.submitUrl, {})).catch(() => {}).then(() => {
-        window.location.href = root.dataset.resultUrl;
-      });
+      finishWhenReachable();
+    }
+  }
+
+  // Time is up: send what is queued, then the submit, and go to the result only once the
+  // server has answered. With the network down, navigating would show the browser's own
+  // "no internet" page; instead a calm notice says the answers are kept here, and we retry.
+  async function finishWhenReachable() {
+    for (;;) {
+      if (await flushAll(2)) {
+        try {
+          const response = await post(root.dataset.submitUrl, {});
+          if (response.ok || response.status === 409) {
+            writeOutbox({});
+            window.location.href = root.dataset.resultUrl;
+            return;
+          }
+        } catch (networkError) { /* still offline: keep waiting below */ }
+      }
+      if (!finishing) return;  // the server refused a save as closed: closeExam took over
+      el("time-up").hidden = false;
+      el("exam-main").hidden = true;
+      await new Promise((resolve) => setTimeout(resolve, 3000));
     }
   }
 
@@ -304,7 +335,10 @@
       const q = questions.find((x) => x.position === entry.position);
       if (!q) continue;
       if (entry.seq > q.seq) {
-        if ("response" in entry) q.response = entry.response; else q.selected = entry.selected;
+        if (!("response" in entry)) q.selected = entry.selected;  // an outbox of the older page
+        else if (isChoice(q)) q.selected = entry.response.map((id) => q.option_ids.indexOf(id))
+                                                         .filter((i) => i >= 0);
+        else q.response = entry.response;
         q.flagged = entry.flagged;
         q.seq = entry.seq;
       }

@@ -1,7 +1,7 @@
 // The answer areas of the item kinds other than single/multiple choice, for exam.js.
 // Each question carries its type's view (item_bank.types: parts in the candidate's display
-// order, never the key) and `response`, the answer in the type's shape (part ids, text), which
-// is exactly what the server stores. Texts of stems and parts are sanitised HTML from the
+// order, never the key) and `response`, the answer in the type's shape (text, or parts named
+// by their opaque per-attempt ids, which the server maps back to part ids before storing). Texts of stems and parts are sanitised HTML from the
 // server's allow-list, so they are rendered with innerHTML as the choice options are; ids and
 // cloze options are plain text and only ever set as values or textContent.
 (function () {

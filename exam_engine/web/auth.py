@@ -6,30 +6,40 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 
 from exam_engine.exams.delivery import find_candidate_for_login
 from exam_engine.exams.errors import NotFound
-from exam_engine.kernel.accounts import Role, authenticate
+from exam_engine.kernel.accounts import (
+    AccountError,
+    Role,
+    WrongPassword,
+    authenticate,
+    change_password,
+)
+from exam_engine.kernel.db import utcnow
 from exam_engine.kernel.i18n import gettext, localized
-from exam_engine.kernel.web_context import cache, current_user, db
+from exam_engine.kernel.login_sessions import begin_login_session, end_login_session
+from exam_engine.kernel.redirects import safe_next_path
+from exam_engine.kernel.throttle import count_try, forget_tries, login_key
+from exam_engine.kernel.web_context import (
+    SESSION_ID,
+    current_user,
+    db,
+    forget_login,
+    keep_writes_of_refusal,
+    roles_required,
+)
 
 auth_bp = Blueprint("auth", __name__)
 
 HOME_BY_ROLE = {Role.STAFF: "staff.sessions", Role.ADMIN: "staff.sessions",
                 Role.PROCTOR: "proctor.rooms", Role.TEACHER: "bank.index",
                 Role.REVIEWER: "bank.index"}
-MAX_FAILURES = 10  # per account name and client address, for 15 minutes
 
 
-def _failure_key(identity: str) -> str:
-    # Keyed by who is tried as well as where from: a whole room behind one NAT address must
-    # not be locked out by one candidate's typos.
-    return f"login-fail:{request.remote_addr}:{identity.strip().lower()[:80]}"
-
-
-def _too_many_failures(identity: str) -> bool:
-    return (cache().get_json(_failure_key(identity)) or 0) >= MAX_FAILURES
-
-
-def _count_failure(identity: str) -> None:
-    cache().incr(_failure_key(identity), ttl_seconds=900)
+def _admit_try(kind: str, identifier: str) -> str | None:
+    """Count this login try (see ``exam_engine.kernel.throttle``); the throttle key while
+    within the limit, None when locked. The count outlives the refusal either way."""
+    key = login_key(kind, identifier, request.remote_addr)
+    keep_writes_of_refusal()
+    return key if count_try(db(), key, utcnow()) else None
 
 
 @auth_bp.get("/")
@@ -45,21 +55,19 @@ def login():
     error = None
     if request.method == "POST":
         username = request.form.get("username", "")
-        if _too_many_failures("user:" + username):
+        key = _admit_try("user", username)
+        if key is None:
             error = localized("Quá nhiều lần đăng nhập sai, hãy thử lại sau 15 phút.",
                               "Too many failed logins; try again in 15 minutes.")
         else:
             user = authenticate(db(), username, request.form.get("password", ""))
             if user is None:
-                _count_failure("user:" + username)
                 error = gettext("Sai tên đăng nhập hoặc mật khẩu.")
             else:
-                _new_session()
-                session["user_id"] = user.id
-                next_url = request.args.get("next", "")
-                if next_url.startswith("/") and not next_url.startswith("//"):
-                    return redirect(next_url)
-                return redirect(url_for(HOME_BY_ROLE.get(user.role, "auth.index")))
+                forget_tries(db(), key)
+                _log_in(user_id=user.id)
+                next_path = safe_next_path(request.args.get("next"))
+                return redirect(next_path or url_for(HOME_BY_ROLE.get(user.role, "auth.index")))
     return render_template("login.html", error=error), (401 if error else 200)
 
 
@@ -68,7 +76,8 @@ def candidate_login():
     error = None
     if request.method == "POST":
         number = request.form.get("candidate_number", "")
-        if _too_many_failures("candidate:" + number):
+        key = _admit_try("candidate", number)
+        if key is None:
             error = localized("Quá nhiều lần đăng nhập sai, hãy báo cán bộ coi thi.",
                               "Too many failed logins; call the invigilator.")
         else:
@@ -76,28 +85,65 @@ def candidate_login():
                 candidate = find_candidate_for_login(db(), number,
                                                      request.form.get("session_code", ""))
             except NotFound as missing:
-                _count_failure("candidate:" + number)
                 error = localized(missing.message_vi, missing.message_en)
             else:
-                _new_session()
-                session["attempt_id"] = candidate.attempt.id
+                forget_tries(db(), key)
+                _log_in(attempt_id=candidate.attempt.id)
                 session["role"] = Role.CANDIDATE.value
                 return redirect(url_for("candidate.exam"))
     return render_template("candidate_login.html", error=error), (401 if error else 200)
 
 
-def _new_session() -> None:
-    """Start a fresh session (no fixation across login/logout), keeping only the language."""
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+def _log_in(*, user_id: int | None = None, attempt_id: int | None = None) -> None:
+    """A fresh cookie (no fixation) carrying a new server-side session id."""
+    forget_login()
+    session[SESSION_ID] = begin_login_session(db(), user_id=user_id, attempt_id=attempt_id)
+    if user_id is not None:
+        session["user_id"] = user_id
+    else:
+        session["attempt_id"] = attempt_id
 
 
 @auth_bp.post("/dang-xuat")
 def logout():
-    _new_session()
+    token = session.get(SESSION_ID)
+    if isinstance(token, str):
+        end_login_session(db(), token)  # every copy of this cookie ends here too
+    forget_login()
     flash(gettext("Đăng xuất"))
     return redirect(url_for("auth.index"))
 
 
+
+
+@auth_bp.route("/doi-mat-khau", methods=["GET", "POST"])
+@roles_required(*Role)
+def password():
+    """Change one's own password; every other login of this account ends with it."""
+    user = current_user()
+    assert user is not None  # roles_required
+    error = None
+    if request.method == "POST":
+        new = request.form.get("new_password", "")
+        key = _admit_try("user", user.username)  # the current password is guessable here too
+        if key is None:
+            error = localized("Quá nhiều lần nhập sai, hãy thử lại sau 15 phút.",
+                              "Too many wrong tries; try again in 15 minutes.")
+        elif new != request.form.get("new_password_again", ""):
+            error = localized("Hai lần nhập mật khẩu mới không giống nhau.",
+                              "The two new passwords differ.")
+        else:
+            try:
+                change_password(db(), user, request.form.get("current_password", ""), new)
+            except WrongPassword:
+                error = localized("Mật khẩu hiện tại không đúng.", "The current password is wrong.")
+            except AccountError:
+                error = localized("Mật khẩu mới cần ít nhất 8 ký tự.",
+                                  "The new password needs at least 8 characters.")
+            else:
+                forget_tries(db(), key)
+                _log_in(user_id=user.id)  # this browser stays in, with a new session id
+                flash(localized("Đã đổi mật khẩu. Mọi phiên đăng nhập khác đã kết thúc.",
+                                "Password changed. Every other login has been ended."))
+                return redirect(url_for("auth.index"))
+    return render_template("change_password.html", error=error), (422 if error else 200)

@@ -14,13 +14,14 @@ from flask import (
     session,
     url_for,
 )
-from sqlalchemy import select
 
 from exam_engine.exams import delivery, saving
 from exam_engine.exams.errors import InvalidAnswer
-from exam_engine.exams.models import Attempt, Result
+from exam_engine.exams.models import Attempt
+from exam_engine.exams.results import current_result
 from exam_engine.exams.states import AttemptStatus
 from exam_engine.kernel.db import utcnow
+from exam_engine.kernel.uploads import ANSWER_BODY_LIMIT, body_limit
 from exam_engine.kernel.web_context import cache, candidate_required, db
 
 candidate_bp = Blueprint("candidate", __name__, url_prefix="/thi")
@@ -34,7 +35,8 @@ def _current_attempt(now: datetime) -> Attempt:
     """This candidate's attempt, closed first if its deadline has passed (a write, so the
     request takes the writing session)."""
     unit = db(writes=True)
-    attempt = delivery.close_if_expired(unit, delivery.get_attempt(unit, _attempt_id()), now)
+    attempt = delivery.close_if_expired(unit, delivery.get_attempt(unit, _attempt_id()), now,
+                                        grace_seconds=current_app.config["SAVE_GRACE_SECONDS"])
     return attempt
 
 
@@ -54,7 +56,8 @@ def exam():
 @candidate_bp.post("/bat-dau")
 @candidate_required
 def start():
-    delivery.start_attempt(db(), _attempt_id(), utcnow())
+    delivery.start_attempt(db(), _attempt_id(), utcnow(),
+                           grace_seconds=current_app.config["SAVE_GRACE_SECONDS"])
     return redirect(url_for("candidate.exam"))
 
 
@@ -69,6 +72,7 @@ def paper():
 
 
 @candidate_bp.post("/api/answers")
+@body_limit(ANSWER_BODY_LIMIT)  # a save is a few hundred bytes; 413 past 64 KB
 @candidate_required
 def save_answer():
     body = request.get_json(silent=True)
@@ -104,8 +108,7 @@ def result():
     attempt = delivery.get_attempt(db(), _attempt_id())
     if attempt.status is not AttemptStatus.SUBMITTED:
         return redirect(url_for("candidate.exam"))
-    latest = db().scalar(select(Result).where(Result.attempt_id == attempt.id)
-                         .order_by(Result.id.desc()))
+    latest = current_result(db(), attempt.id)
     return render_template("result.html", attempt=attempt, candidate=attempt.candidate,
                            exam=attempt.candidate.session, result=latest)
 

@@ -15,7 +15,9 @@ An :class:`ItemType` is a stateless object that knows, for one :class:`~item_ban
 * ``max_score(content)``, ``describe_key(content)`` (plain Vietnamese text for reviewers).
 
 Responses always name parts by their ids, never by display positions, so a response log can be
-checked against the key on appeal without knowing how the item was shuffled.
+checked against the key on appeal without knowing how the item was shuffled. (An exam page never
+sees these ids, which authors store in key order: ``exam_engine.exams.part_tokens`` renames every
+part with an opaque per-attempt id on the way out and back.)
 
 The candidate view
 ------------------
@@ -32,7 +34,7 @@ The candidate view
 
 Randomness is injected: the same ``rng`` state gives the same order. Optional shuffles (the
 item's ``shuffle`` flag) happen only when an ``rng`` is given. Shuffles that protect the key
-(ordering items, matching targets) always happen; with ``rng=None`` they use a generator seeded
+(ordering items, matching targets, the options of a cloze choice gap) always happen; with ``rng=None`` they use a generator seeded
 from the item's own part ids, so an author's preview is stable and still not the key order.
 
 Scoring assumes the content validates; it does not re-validate on every call.
@@ -242,11 +244,13 @@ def display_choices(content: ItemContent, rng: np.random.Generator | None) -> tu
         else content.choices
 
 
-def stable_rng(content: ItemContent) -> np.random.Generator:
-    """A generator seeded from the item's own part ids, for shuffles that must happen even when
-    the caller gives no rng (author previews): stable across runs, independent of the key."""
+def stable_rng(content: ItemContent, salt: str = "") -> np.random.Generator:
+    """A generator seeded from the item's own part ids (and ``salt``, e.g. a cloze gap's id),
+    for shuffles that must happen even when the caller gives no rng (author previews): stable
+    across runs, independent of the key."""
     ids = "\x1f".join(part_ids(content.choices)) + "\x1e" + "\x1f".join(part_ids(content.targets))
-    digest = hashlib.sha256(f"{content.kind}\x1d{ids}".encode()).digest()
+    salted = f"\x1d{salt}" if salt else ""  # unsalted seeds stay as they always were
+    digest = hashlib.sha256(f"{content.kind}\x1d{ids}{salted}".encode()).digest()
     return np.random.default_rng(int.from_bytes(digest[:8], "big"))
 
 

@@ -12,7 +12,9 @@ out (or blank) is unanswered.
 
 Scoring: the fraction of gaps filled right (Moodle's multianswer, each gap weighing the same).
 Display: the stem keeps its markers; ``view.gaps`` lists the gaps in stem order so the page can
-put an input or a list at each marker. Options of a choice gap are shuffled when the item allows.
+put an input or a list at each marker. Options of a choice gap are always shuffled (they protect
+the key, like ordering items): from the ``rng`` when given, else from a generator seeded from the
+item, so an author's preview is stable.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from item_bank.types.base import (
     parts_view,
     require_mapping,
     shuffled,
+    stable_rng,
 )
 from item_bank.types.short_answer import (
     accepted_problems,
@@ -145,9 +148,10 @@ class Cloze(ItemType):
             if gap is None:
                 continue
             if _is_choice_gap(gap):
-                options = gap_options(gap)
-                if content.shuffle and rng is not None:
-                    options = shuffled(options, rng)
+                # Always shuffled, whatever the item's flag: authors tend to list the right
+                # option first, so the authored order would predict the key.
+                options = shuffled(gap_options(gap),
+                                   rng if rng is not None else stable_rng(content, gap_id))
                 gaps_view.append({"id": gap_id, "input": "select",
                                   "options": parts_view(options)})
                 gap_order[gap_id] = part_ids(options)

@@ -1,7 +1,9 @@
 """The item-bank JSON API (``/api/ngan-hang``): search, read, author, review, import, export.
 
-For authors and reviewers only — answers carry the answer keys, so candidates and anonymous
-callers are refused (401) and other roles get 403. Views parse input, call one service of
+For the bank's roles only — answers carry the answer keys, so candidates and anonymous callers
+are refused (401) and other roles get 403. What each bank role may do to which item is decided
+by :mod:`item_bank.permissions`, exactly as on the pages and in bulk actions (403 with the rule's
+message). Views parse input, call one service of
 :mod:`item_bank.workflow` / :mod:`item_bank.importing` / :mod:`item_bank.queries`, commit once and
 serialise. Domain failures (``WorkflowError``, ``InvalidItem``, ``ImportRefused``) are mapped to
 HTTP in :mod:`exam_engine.web.errors`. JSON writes carry the CSRF token in ``X-CSRFToken``.
@@ -18,9 +20,14 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from exam_engine.kernel.accounts import Role
+from exam_engine.kernel.i18n import localized
+from exam_engine.kernel.input_guard import DB_INT_MAX, InputRefused, db_int
+from exam_engine.kernel.problems import problem
+from exam_engine.kernel.uploads import body_limit
 from exam_engine.kernel.web_context import current_user, db
 from item_bank import workflow
 from item_bank.content import ItemRecord, content_from_json
@@ -35,14 +42,13 @@ from item_bank.importing import (
     preview_import,
 )
 from item_bank.models import Item, ItemEvent, ItemStatus, ItemVersion, refresh_search_text
+from item_bank.permissions import Action, NotAllowed, require
 from item_bank.queries import bank_duplicates, search_items
 from item_bank.queries import coverage as coverage_rows
 
 bank_api_bp = Blueprint("bank_api", __name__, url_prefix="/api/ngan-hang")
 
-READERS = (Role.TEACHER, Role.REVIEWER, Role.STAFF)
-AUTHORS = (Role.TEACHER, Role.STAFF)
-REVIEWERS = (Role.REVIEWER, Role.STAFF)
+READERS = (Role.TEACHER, Role.REVIEWER, Role.STAFF)  # the rest: item_bank.permissions
 MAX_LIMIT = 200
 
 
@@ -53,7 +59,7 @@ def _json(payload: Any, status: int = 200) -> Response:
 
 
 def _fail(status: int, error: str, message: str, **extra: Any) -> Response:
-    return _json({"ok": False, "error": error, "message": message, **extra}, status)
+    return problem(status, error, message, **extra)  # the one JSON error shape (RFC 9457)
 
 
 class _Refused(HTTPException):
@@ -73,7 +79,15 @@ def _http_error(error: HTTPException):
     # Within this API every HTTP error answers JSON, whatever the client's Accept header.
     if isinstance(error, _Refused) and error.response is not None:
         return error.response
+    if isinstance(error, InputRefused):
+        return _fail(error.code or 400, "InputRefused", error.message)
     return _fail(error.code or 500, error.name, error.description or error.name)
+
+
+@bank_api_bp.errorhandler(NotAllowed)
+def _not_allowed(error: NotAllowed):
+    db().rollback()
+    return _fail(403, "Forbidden", localized(error.message_vi, error.message_en))
 
 
 def _roles(*roles: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -164,9 +178,9 @@ def _int_arg(name: str, default: int | None = None) -> int | None:
     if value in (None, ""):
         return default
     try:
-        return int(value)
+        return db_int(value)  # int() alone let 2**40 reach the database
     except ValueError:
-        _abort(400, "BadRequest", f"Tham số “{name}” phải là số nguyên.")
+        _abort(400, "BadRequest", f"Tham số “{name}” phải là số nguyên (tối đa {DB_INT_MAX}).")
 
 
 def _upload() -> tuple[bytes, str, str | None]:
@@ -284,16 +298,28 @@ def export():
 
 
 @bank_api_bp.post("/items")
-@_roles(*AUTHORS)
+@_roles(*READERS)
 def create_item():
+    require(current_user(), Action.CREATE)
     data = _body()
     content = _content(data.get("content", data))
     record = record_with_classification(content, data)
     key = data.get("key")
+    taken = _fail(409, "KeyTaken", f"Mã câu “{key}” đã có trong ngân hàng.")
     if key is not None and db().scalar(select(Item.id).where(Item.key == key)) is not None:
-        return _fail(409, "KeyTaken", f"Mã câu “{key}” đã có trong ngân hàng.")
-    version = workflow.create_item(db(), record, key=key or next_item_key(db(), record),
-                                   author_id=_actor_id())
+        return taken
+    if not key:
+        version = workflow.create_item_with_new_key(
+            db(), record, lambda others: next_item_key(db(), record, others),
+            author_id=_actor_id())
+    else:
+        try:
+            with db().begin_nested():  # the same key chosen at the same moment by another
+                version = workflow.create_item(db(), record, key=key, author_id=_actor_id())
+        except IntegrityError:
+            if db().scalar(select(Item.id).where(Item.key == key)) is None:
+                raise
+            return taken
     refresh_search_text(version)
     return _json({"ok": True, "version": version_json(version)}, 201)
 
@@ -316,11 +342,12 @@ def record_with_classification(content: Any, data: dict[str, Any]) -> ItemRecord
 
 
 @bank_api_bp.put("/items/<int:item_id>/classification")
-@_roles(*AUTHORS, *REVIEWERS)
+@_roles(*READERS)
 def reclassify(item_id: int):
     item = db().get(Item, item_id)
     if item is None or not item.versions:
         _abort(404, "NotFound", "Không có câu hỏi này.")
+    require(current_user(), Action.REFILE, item)
     record = record_with_classification(item.versions[-1].content_model, _body())
     workflow.reclassify(db(), item, workflow.Classification.of_record(record),
                         actor_id=_actor_id())
@@ -328,19 +355,22 @@ def reclassify(item_id: int):
 
 
 @bank_api_bp.put("/versions/<int:version_id>")
-@_roles(*AUTHORS)
+@_roles(*READERS)
 def edit_version(version_id: int):
     data = _body()
-    version = workflow.edit(db(), _version(version_id), _content(data.get("content", data)),
+    version = _version(version_id)
+    require(current_user(), Action.EDIT, version=version)
+    version = workflow.edit(db(), version, _content(data.get("content", data)),
                             actor_id=_actor_id())
     refresh_search_text(version)
     return _json({"ok": True, "version": version_json(version)})
 
 
 @bank_api_bp.post("/versions/<int:version_id>/submit")
-@_roles(*AUTHORS)
+@_roles(*READERS)
 def submit(version_id: int):
     version = _version(version_id)
+    require(current_user(), Action.SUBMIT, version=version)
     workflow.submit_for_review(db(), version, actor_id=_actor_id())
     return _json({"ok": True, "version": version_json(version)})
 
@@ -355,26 +385,29 @@ def _text_field(name: str) -> str | None:
 
 
 @bank_api_bp.post("/versions/<int:version_id>/approve")
-@_roles(*REVIEWERS)
+@_roles(*READERS)
 def approve(version_id: int):
     version = _version(version_id)
+    require(current_user(), Action.REVIEW, version=version)
     workflow.approve(db(), version, reviewer_id=_actor_id(), comment=_text_field("comment"))
     return _json({"ok": True, "version": version_json(version)})
 
 
 @bank_api_bp.post("/versions/<int:version_id>/return")
-@_roles(*REVIEWERS)
+@_roles(*READERS)
 def return_to_author(version_id: int):
     version = _version(version_id)
+    require(current_user(), Action.REVIEW, version=version)
     workflow.return_to_author(db(), version, reviewer_id=_actor_id(),
                               comment=_text_field("comment") or "")
     return _json({"ok": True, "version": version_json(version)})
 
 
 @bank_api_bp.post("/versions/<int:version_id>/retire")
-@_roles(*REVIEWERS)
+@_roles(*READERS)
 def retire(version_id: int):
     version = _version(version_id)
+    require(current_user(), Action.RETIRE, version=version)
     reason = _text_field("reason") or ""
     if not reason.strip():
         return _fail(400, "BadRequest", "Cần nêu lý do ngừng dùng câu hỏi.")
@@ -383,9 +416,10 @@ def retire(version_id: int):
 
 
 @bank_api_bp.post("/versions/<int:version_id>/comments")
-@_roles(*REVIEWERS)
+@_roles(*READERS)
 def comment(version_id: int):
     version = _version(version_id)
+    require(current_user(), Action.COMMENT, version=version)
     workflow.add_comment(db(), version, actor_id=_actor_id(), text=_text_field("text") or "")
     return _json({"ok": True, "history": [event_json(e)
                                           for e in workflow.history(db(), version.item_id)]},
@@ -396,8 +430,10 @@ def comment(version_id: int):
 
 
 @bank_api_bp.post("/import/preview")
-@_roles(*AUTHORS)
+@body_limit("MAX_UPLOAD_MB")
+@_roles(*READERS)
 def import_preview():
+    require(current_user(), Action.IMPORT)
     data, filename, fmt = _upload()
     preview = preview_import(db(), data, filename, fmt)
     db().rollback()  # a preview never writes
@@ -405,8 +441,10 @@ def import_preview():
 
 
 @bank_api_bp.post("/import")
-@_roles(*AUTHORS)
+@body_limit("MAX_UPLOAD_MB")
+@_roles(*READERS)
 def import_file():
+    require(current_user(), Action.IMPORT)
     data, filename, fmt = _upload()
     submit_too = request.form.get("submit", "").lower() in ("1", "true", "yes", "on")
     versions = commit_import(db(), data, filename, author_id=_actor_id(), fmt=fmt,

@@ -32,7 +32,7 @@ from item_bank import workflow
 from item_bank.content import ItemContent, ItemRecord, content_from_json, content_to_json
 from item_bank.importing import next_item_key
 from item_bank.models import Item, RequirementCode
-from item_bank.permissions import AUTHOR_ROLES, may_author, may_edit
+from item_bank.permissions import AUTHOR_ROLES, Action, may, may_on_some, require
 from item_bank.preview import candidate_stem_html, preview_view
 from item_bank.taxonomy import DIFFICULTIES, GRADES, IC3_DOMAINS, SUBJECTS
 from item_bank.types import Problem
@@ -53,8 +53,11 @@ teacher_bp.add_app_template_global(candidate_stem_html, "candidate_stem_html")
 
 @teacher_bp.app_context_processor
 def _editor_permissions() -> dict[str, Any]:
-    return {"may_author_items": lambda: may_author(current_user()),
-            "may_edit_item": lambda item: may_edit(current_user(), item)}
+    # Buttons and links follow item_bank.permissions, the rule every route enforces.
+    return {"may_author_items": lambda: may(current_user(), Action.CREATE),
+            "may_import_items": lambda: may(current_user(), Action.IMPORT),
+            "may_edit_item": lambda item: may(current_user(), Action.EDIT, item),
+            "may_on_some": lambda action: may_on_some(current_user(), action)}
 
 
 # -- rendering ------------------------------------------------------------------------------------
@@ -132,8 +135,8 @@ def new_item():
                         grade=where.grade, tags=where.tags, ic3_domain=where.ic3_domain,
                         difficulty=where.difficulty, title=where.title)
     try:
-        version = workflow.create_item(db(), record, key=next_item_key(db(), record),
-                                       author_id=_user().id)
+        version = workflow.create_item_with_new_key(
+            db(), record, lambda taken: next_item_key(db(), record, taken), author_id=_user().id)
     except workflow.InvalidItem as invalid:  # only what sanitising emptied can fail here
         db().rollback()
         return _editor_page(request.form, problems=beside_inputs(invalid.problems), status=422)
@@ -148,8 +151,7 @@ def _editable_item(item_id: int) -> Item:
     item = db().get(Item, item_id)
     if item is None or not item.versions:
         abort(404)
-    if not may_edit(_user(), item):
-        abort(403)
+    require(_user(), Action.EDIT, item)
     return item
 
 
@@ -168,6 +170,9 @@ def edit_item(item_id: int):
     content, where, problems = _every_problem(request.form)
     if problems or content is None:
         return _editor_page(request.form, item=item, problems=problems, status=422)
+    if where != workflow.Classification.of_item(item).normalised():
+        # A teacher proposing a new version of another's item may not refile it as well.
+        require(_user(), Action.REFILE, item)
     saved = latest
     try:
         if content_to_json(content) != latest.content:  # an unchanged save makes no version

@@ -12,8 +12,10 @@ from flask import Blueprint, Response, abort, jsonify, request
 
 from exam_engine.kernel.accounts import Role
 from exam_engine.kernel.i18n import localized
+from exam_engine.kernel.problems import problem
+from exam_engine.kernel.uploads import body_limit
 from exam_engine.kernel.web_context import current_user, db, roles_required
-from item_bank.media import MediaRejected, store_media
+from item_bank.media import MAX_IMAGE_BYTES, MediaRejected, store_media
 from item_bank.models import MediaFile
 
 media_bp = Blueprint("media", __name__)
@@ -37,18 +39,18 @@ def serve(sha256: str, extension: str):
 
 
 @media_bp.post("/ngan-hang/hinh-anh")
-@roles_required(Role.TEACHER, Role.REVIEWER, Role.STAFF)
+@body_limit(MAX_IMAGE_BYTES + 64 * 1024)  # the image and its form
+@roles_required(Role.TEACHER, Role.STAFF)  # who creates items (item_bank.permissions)
 def upload():
     """An author's image for the editor: JSON ``{"url": "/media/…"}`` to put in ``<img src>``."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return jsonify(ok=False, message=localized("Hãy chọn một hình ảnh.",
-                                                   "Choose an image.")), 422
+        return problem(422, "NoImage", localized("Hãy chọn một hình ảnh.", "Choose an image."))
     try:
         url = store_media(db(), upload.read(), name=upload.filename,
                           created_by=current_user().id)  # type: ignore[union-attr]
     except MediaRejected as rejected:
         db().rollback()
-        return jsonify(ok=False, message=localized(rejected.message_vi,
-                                                   rejected.message_en)), 422
+        return problem(422, "MediaRejected", localized(rejected.message_vi,
+                                                       rejected.message_en))
     return jsonify(ok=True, url=url)

@@ -1,7 +1,10 @@
-"""The OpenAPI 3.1 description of the item-bank JSON API (:mod:`item_bank.web.api`).
+"""The OpenAPI 3.1 description of every JSON route: the item-bank API
+(:mod:`item_bank.web.api`), the candidate's exam API (``/thi/api/*``) and the pages' JSON
+answers (editor preview, image upload, import progress, a certificate's signed data).
 
-Served at ``GET /api/ngan-hang/openapi.json``. Kept by hand beside the views; a test checks that
-every route of the blueprint is described here.
+Served at ``GET /api/ngan-hang/openapi.json``. Kept by hand beside the views; tests check that
+every JSON route is described here and run schemathesis over the whole document. Errors are
+problem details (RFC 9457, ``application/problem+json``).
 """
 
 from __future__ import annotations
@@ -31,9 +34,12 @@ def _ok(description: str, schema: dict[str, Any]) -> dict[str, Any]:
 def _errors(*codes: int) -> dict[str, Any]:
     texts = {400: "Yêu cầu sai (tham số, JSON hoặc thiếu CSRF token)",
              401: "Chưa đăng nhập (hoặc phiên thí sinh)", 403: "Không đủ quyền",
-             404: "Không tìm thấy", 409: "Bước không hợp lệ với trạng thái câu hỏi",
-             422: "Nội dung hoặc tệp không hợp lệ"}
-    return {str(code): _ok(texts[code], _ref("Error")) for code in codes}
+             404: "Không tìm thấy", 409: "Bước không hợp lệ với trạng thái hiện tại",
+             413: "Dữ liệu gửi lên quá lớn",
+             422: "Nội dung, tệp hoặc giá trị không hợp lệ"}
+    return {str(code): {"description": texts[code],
+                        "content": {"application/problem+json": {"schema": _ref("Error")}}}
+            for code in codes}
 
 
 def _object(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
@@ -125,11 +131,15 @@ def _schemas() -> dict[str, Any]:
                                 "module": {"type": "string"}, "approved": {"type": "integer"},
                                 "needed": {"type": ["integer", "null"]}}),
         "Error": _object({
+            "type": {"type": "string", "description": "RFC 9457: urn:exam-engine:problem:<error>"},
+            "title": {"type": "string"}, "status": {"type": "integer"},
+            "detail": {"type": "string", "description": "= message"},
             "ok": {"const": False}, "error": {"type": "string"}, "message": {"type": "string"},
             "problems": {"type": "array", "items": _object(
                 {"field": {"type": "string"}, "message": {"type": "string"},
                  "message_en": {"type": "string"}})},
-            "errors": {"type": "array", "items": _ref("Issue")}}, ["ok", "error", "message"]),
+            "errors": {"type": "array", "items": _ref("Issue")}},
+            ["type", "title", "status", "detail", "ok", "error", "message"]),
     }
 
 
@@ -186,7 +196,8 @@ def openapi_document() -> dict[str, Any]:
         "/items/{item_id}/classification": {
             "put": {"summary": "Phân loại lại câu hỏi (mô-đun, mã, môn, lớp, IC3, thẻ…); "
                                "nội dung và trạng thái không đổi",
-                    "description": "Vai trò: teacher, reviewer, staff, admin.",
+                    "description": "Vai trò: tác giả hoặc người cùng soạn câu, reviewer, "
+                                   "staff, admin (item_bank.permissions).",
                     "parameters": [{"name": "item_id", "in": "path", "required": True,
                                     "schema": {"type": "integer"}}, _CSRF],
                     "requestBody": _json_body(_ref("Classification")),
@@ -195,22 +206,23 @@ def openapi_document() -> dict[str, Any]:
                         **_errors(400, 401, 403, 404, 422)}}},
         "/versions/{version_id}": {
             "put": {**_step("Sửa nội dung (bản nháp sửa tại chỗ; bản đã duyệt tạo phiên bản "
-                            "mới)", "teacher, staff, admin"),
+                            "mới)", "tác giả hoặc người cùng soạn (giáo viên khác: chỉ đề "
+                            "xuất phiên bản mới của câu đã duyệt), staff, admin"),
                     "requestBody": _json_body(_object({"content": _ref("Content")},
                                                       ["content"]))}},
         "/versions/{version_id}/submit": {
-            "post": _step("Gửi phản biện", "teacher, staff, admin")},
+            "post": _step("Gửi phản biện", "tác giả hoặc người cùng soạn, staff, admin")},
         "/versions/{version_id}/approve": {
-            "post": _step("Duyệt (không được duyệt câu của chính mình)",
-                          "reviewer, staff, admin", _object({"comment": {"type": "string"}}))},
+            "post": _step("Duyệt (không được duyệt phiên bản mình đã soạn hoặc sửa)",
+                          "reviewer, admin", _object({"comment": {"type": "string"}}))},
         "/versions/{version_id}/return": {
-            "post": _step("Trả lại người soạn kèm lý do", "reviewer, staff, admin",
+            "post": _step("Trả lại người soạn kèm lý do", "reviewer, admin",
                           _object({"comment": {"type": "string"}}, ["comment"]))},
         "/versions/{version_id}/retire": {
             "post": _step("Ngừng dùng câu hỏi", "reviewer, staff, admin",
                           _object({"reason": {"type": "string"}}, ["reason"]))},
         "/versions/{version_id}/comments": {
-            "post": _step("Thêm nhận xét", "reviewer, staff, admin",
+            "post": _step("Thêm nhận xét", "teacher, reviewer, staff, admin",
                           _object({"text": {"type": "string"}}, ["text"]), status="201")},
         "/import/preview": {
             "post": {"summary": "Xem trước một tệp nhập (không ghi gì)",
@@ -288,11 +300,93 @@ def openapi_document() -> dict[str, Any]:
                  "description": "API JSON cho người soạn và người phản biện câu hỏi. Trả về cả "
                                 "đáp án, nên chỉ tài khoản giáo viên, phản biện, cán bộ dùng "
                                 "được."},
-        "servers": [{"url": PREFIX}],
+        "servers": [{"url": "/"}],
         "components": {
             "schemas": _schemas(),
             "securitySchemes": {"session": {"type": "apiKey", "in": "cookie",
                                             "name": "session"}}},
         "security": [{"session": []}],
-        "paths": paths,
+        "paths": {**{PREFIX + path: ops for path, ops in paths.items()},
+                  **candidate_paths(), **page_json_paths()},
+    }
+
+
+def candidate_paths() -> dict[str, Any]:
+    """The candidate's exam API: his own attempt only, from the session of the candidate login
+    (số báo danh + session code), so no id in any path."""
+    session_note = "Phiên thí sinh (đăng nhập bằng số báo danh và mã ca thi)."
+    paper = _object({"status": {"type": "string"}, "seconds_left": {"type": ["number", "null"]},
+                     "questions": {"type": "array", "items": {"type": "object"}}})
+    save = _object({
+        "position": {"type": "integer", "minimum": 1, "description": "Câu số (từ 1)"},
+        "seq": {"type": "integer", "minimum": 0,
+                "description": "Số thứ tự lưu của câu này; lần lưu cũ hơn không ghi đè"},
+        "selected": {"type": "array", "items": {"type": "integer", "minimum": 0},
+                     "description": "Câu chọn: vị trí các phương án đã chọn"},
+        "response": {"description": "Các loại câu khác: câu trả lời theo dạng của loại câu"},
+        "flagged": {"type": "boolean"}}, ["position", "seq"])
+    return {
+        "/thi/api/paper": {"get": {
+            "summary": "Đề thi của thí sinh (không có đáp án) và thời gian còn lại",
+            "description": session_note,
+            "responses": {"200": _ok("Đề thi", paper), **_errors(401, 404, 409)}}},
+        "/thi/api/answers": {"post": {
+            "summary": "Lưu một câu trả lời (chỉ xác nhận khi đã ghi bền)",
+            "description": session_note, "parameters": [_CSRF],
+            "requestBody": _json_body(save),
+            "responses": {"200": _ok("Đã lưu", _object({
+                "ok": {"const": True}, "position": {"type": "integer"},
+                "seq": {"type": "integer"},
+                "saved_at": {"type": "string", "format": "date-time"}})),
+                **_errors(400, 401, 404, 409, 413, 422)}}},
+        "/thi/api/submit": {"post": {
+            "summary": "Nộp bài", "description": session_note, "parameters": [_CSRF],
+            "responses": {"200": _ok("Đã nộp", _object({
+                "ok": {"const": True}, "receipt": {"type": "string"},
+                "result_url": {"type": "string"}})), **_errors(400, 401, 404, 409)}}},
+    }
+
+
+def page_json_paths() -> dict[str, Any]:
+    """JSON answered by the pages' own routes (their scripts and exports read it)."""
+    form = {"required": False, "content": {"application/x-www-form-urlencoded": {
+        "schema": {"type": "object", "additionalProperties": {"type": "string"}}}}}
+    image = {"required": True, "content": {"multipart/form-data": {"schema": _object(
+        {"file": {"type": "string", "contentMediaType": "application/octet-stream"}},
+        ["file"])}}}
+    job_id = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    certificate_id = {"name": "certificate_id", "in": "path", "required": True,
+                      "schema": {"type": "integer"}}
+    return {
+        "/ngan-hang/xem-truoc": {"post": {
+            "summary": "Xem trước câu hỏi đang soạn (như thí sinh thấy, không có đáp án)",
+            "description": "Vai trò: teacher, staff, admin. Nhận các trường của trang soạn.",
+            "parameters": [_CSRF], "requestBody": form,
+            "responses": {"200": _ok("Bản xem trước", _object({
+                "ok": {"type": "boolean"}, "html": {"type": "string"},
+                "problems": {"type": "array", "items": _object(
+                    {"field": {"type": "string"}, "message": {"type": "string"}})}})),
+                **_errors(400, 403)}}},
+        "/ngan-hang/hinh-anh": {"post": {
+            "summary": "Tải lên một hình ảnh cho câu hỏi",
+            "description": "Vai trò: teacher, staff, admin.", "parameters": [_CSRF],
+            "requestBody": image,
+            "responses": {"200": _ok("Đã lưu", _object({"ok": {"const": True},
+                                                        "url": {"type": "string"}})),
+                          **_errors(400, 403, 413, 422)}}},
+        "/ngan-hang/nhap/tien-do/{job_id}": {"get": {
+            "summary": "Tiến độ của một việc nhập tệp",
+            "description": "Vai trò: teacher, staff, admin.", "parameters": [job_id],
+            "responses": {"200": _ok("Tiến độ", _object({
+                "status": {"type": "string"}, "phase": {"type": "string"},
+                "done": {"type": "integer"}, "total": {"type": ["integer", "null"]},
+                "percent": {"type": ["number", "null"]}})), **_errors(403, 404)}}},
+        "/can-bo/chung-chi/{certificate_id}.json": {"get": {
+            "summary": "Chứng chỉ dưới dạng dữ liệu có chữ ký (Ed25519)",
+            "description": "Vai trò: staff, admin.", "parameters": [certificate_id],
+            "responses": {"200": _ok("Bản ghi đã ký", _object({
+                "payload": {"type": "object"}, "signature": {"type": "string"},
+                "algorithm": {"type": "string"}, "key_id": {"type": "string"},
+                "status": {"type": "string"}, "public_key_url": {"type": "string"}})),
+                **_errors(403, 404)}}},
     }

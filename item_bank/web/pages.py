@@ -34,7 +34,7 @@ from item_bank.content import content_from_json
 from item_bank.exam_data import exam_data
 from item_bank.formats import FORMATS
 from item_bank.models import Item, ItemStatus, ItemVersion
-from item_bank.permissions import is_author, may
+from item_bank.permissions import Action, NotAllowed, may, require
 from item_bank.sanitise import excerpt, sanitise_html
 from item_bank.taxonomy import DIFFICULTIES, IC3_BY_CODE, IC3_DOMAINS, SUBJECTS
 from item_bank.types import item_type
@@ -59,6 +59,14 @@ ACTION_VI = {"created": "Tạo", "edited": "Sửa", "new_version": "Phiên bản
 def _labels() -> dict[str, Any]:
     return {"bank_status_vi": STATUS_VI, "bank_kind_vi": KIND_VI, "bank_action_vi": ACTION_VI,
             "ic3_name": _ic3_name, "difficulty_name": _difficulty_name}
+
+
+@teacher_bp.errorhandler(NotAllowed)
+def _not_allowed(error: NotAllowed):
+    """A refusal of :mod:`item_bank.permissions`: 403 with the rule that refused, on the page."""
+    db().rollback()
+    return render_template("error.html", message=localized(error.message_vi, error.message_en)
+                           ), 403
 
 
 def _ic3_name(code: str) -> str:
@@ -161,8 +169,6 @@ def bulk_action():
     if not ids or any(v is None for v in versions):
         flash(localized("Chưa chọn câu hỏi nào.", "No item selected."))
         return redirect(_back())
-    if not all(may(action, v, _user()) for v in versions):
-        abort(403)
     try:
         count = apply_bulk(db(), versions, action, user=_user(),
                            comment=request.form.get("comment", ""),
@@ -208,18 +214,19 @@ def _item_page(version: ItemVersion, *, error: str | None = None, status: int = 
     events = workflow.history(db(), item.id)
     actor_ids = {e.actor_id for e in events} | {item.author_id}
     people = {u.id: u for u in db().scalars(select(User).where(User.id.in_(actor_ids - {None})))}
-    authoring = is_author(version, user) and user.role is not Role.ADMIN
     is_latest = version.id == latest.id
     actions = {
-        "submit": is_latest and version.status is ItemStatus.DRAFT and may("submit", version, user),
+        "submit": is_latest and version.status is ItemStatus.DRAFT
+        and may(user, Action.SUBMIT, version=version),
         "review": is_latest and version.status is ItemStatus.IN_REVIEW
-        and may("approve", version, user),
-        "retire": version.status is ItemStatus.APPROVED and may("retire", version, user),
+        and may(user, Action.REVIEW, version=version),
+        "retire": version.status is ItemStatus.APPROVED and may(user, Action.RETIRE,
+                                                                 version=version),
     }
     return render_template(
         "bank/item.html", item=item, version=version, view=view,
         key_text=kind_type.describe_key(content),
-        events=events, people=people, actions=actions, error=error, is_author=authoring,
+        events=events, people=people, actions=actions, error=error,
         icc_svg=_icc_svg(version),
         feedback=Markup(sanitise_html(content.feedback)) if content.feedback else None,
         stats=exam_data(current_app.extensions).version_statistics(db(), version.id)), status
@@ -240,26 +247,23 @@ def item_action(item_id: int, action: str):
     comment = request.form.get("comment", "")
     try:
         if action == "gui-phan-bien":
-            if not may("submit", version, user):
-                abort(403)
+            require(user, Action.SUBMIT, version=version)
             workflow.submit_for_review(db(), version, actor_id=user.id)
             done = localized("Đã gửi phản biện.", "Sent for review.")
         elif action == "duyet":
-            if not may("approve", version, user):
-                abort(403)
+            require(user, Action.REVIEW, version=version)
             workflow.approve(db(), version, reviewer_id=user.id, comment=comment.strip() or None)
             done = localized("Đã duyệt câu hỏi.", "Item approved.")
         elif action == "tra-lai":
-            if not may("approve", version, user):
-                abort(403)
+            require(user, Action.REVIEW, version=version)
             workflow.return_to_author(db(), version, reviewer_id=user.id, comment=comment)
             done = localized("Đã trả lại cho tác giả.", "Returned to the author.")
         elif action == "ngung-dung":
-            if not may("retire", version, user):
-                abort(403)
+            require(user, Action.RETIRE, version=version)
             workflow.retire(db(), version, actor_id=user.id, reason=comment.strip())
             done = localized("Đã ngừng dùng câu hỏi.", "Item retired.")
         elif action == "nhan-xet":
+            require(user, Action.COMMENT, version=version)
             workflow.add_comment(db(), version, actor_id=user.id, text=comment)
             done = localized("Đã thêm nhận xét.", "Comment added.")
         else:

@@ -106,7 +106,7 @@ def test_a_large_file_shows_its_progress_then_the_preview_then_imports(db, live_
     teacher.goto("/ngan-hang/nhap")
     teacher.set_input_files("#upload input[name=file]", files=[
         {"name": "ngân-hàng-lớn.xlsx", "mimeType": XLSX, "buffer": workbook}])
-    # the page of the running preview polls its progress (bank-import.js), then shows the preview
+    # the page of the running preview polls its progress (job-progress.js), then shows the preview
     with teacher.expect_response(re.compile(r"/ngan-hang/nhap/tien-do/")) as polled:
         teacher.click("#upload button[type=submit]")
         expect(teacher.locator("#job-progress")).to_be_visible()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -11,10 +12,11 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exam_engine.exams.models import Answer, Attempt, AttemptEvent, AttemptItem
+from exam_engine.exams.models import Attempt, AttemptEvent, AttemptItem
 from exam_engine.exams.states import AttemptStatus
 from exam_engine.kernel.db import utcnow
 from item_bank.models import ItemVersion
+from tests.exam_engine.stored_answers import answers_as_shown
 
 pytestmark = pytest.mark.browser
 
@@ -22,11 +24,9 @@ OFFLINE_VI = "Mất kết nối"
 
 
 def stored_answers(db: Session, attempt_id: int) -> dict[int, tuple[list[int], int, bool]]:
-    """What the server has committed: position -> (selected, seq, flagged)."""
-    db.rollback()  # a new snapshot: the live server writes from another thread
-    rows = db.execute(select(Answer.position, Answer.selected, Answer.seq, Answer.flagged)
-                      .where(Answer.attempt_id == attempt_id)).all()
-    return {row.position: (list(row.selected), row.seq, row.flagged) for row in rows}
+    """What the server has committed: position -> (selected, seq, flagged), ``selected`` as
+    the positions this candidate saw (the server stores the ticked part ids)."""
+    return answers_as_shown(db, attempt_id)
 
 
 def single_choice_positions(db: Session, attempt_id: int) -> list[int]:
@@ -121,6 +121,10 @@ def test_countdown_at_zero_ends_the_exam_and_later_saves_are_refused(db, sitting
     db.expire_all()  # expire_on_commit=False: the identity map still holds the old row
     assert db.get(Attempt, attempt_id).status is AttemptStatus.SUBMITTED
 
+    # One grace rule whoever closes the attempt: a save is late once the grace window after
+    # the deadline has passed too (SAVE_GRACE_SECONDS, 3 s by default).
+    deadline = db.get(Attempt, attempt_id).deadline
+    time.sleep(max(0.0, (deadline + timedelta(seconds=3.5) - utcnow()).total_seconds()))
     token = page.locator('meta[name="csrf-token"]').get_attribute("content")
     late = page.request.post("/thi/api/answers", headers={"X-CSRFToken": token},
                              data={"position": 0, "selected": [1], "seq": 5})

@@ -13,10 +13,11 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exam_engine.exams.models import Answer, Attempt, AttemptItem, Candidate, ExamSession
+from exam_engine.exams.models import Attempt, AttemptItem, Candidate, ExamSession
 from exam_engine.kernel.db import utcnow
 from item_bank.models import ItemVersion
 from tests.conftest import require_tool
+from tests.exam_engine.stored_answers import answers_as_shown
 
 pytestmark = pytest.mark.browser
 
@@ -116,10 +117,9 @@ def test_staff_to_candidate_to_certificate_to_public_verification(
     expected = {0: (keys[0][1], False), 1: (keys[1][1], True), 2: (keys[2][1], False)}
 
     def server_answers() -> dict[int, tuple[list[int], bool]]:
-        db.rollback()
-        return {a.position: (list(a.selected), a.flagged) for a in
-                db.execute(select(Answer.position, Answer.selected, Answer.flagged)
-                           .where(Answer.attempt_id == attempt_id))}
+        """position -> (shown positions ticked, flagged); the server stores part ids."""
+        return {position: (shown, flagged) for position, (shown, _, flagged)
+                in answers_as_shown(db, attempt_id).items()}
 
     assert poll(lambda: server_answers() == expected), server_answers()
     candidate.screenshot(path=SCREENSHOTS["exam"], full_page=True)
@@ -181,9 +181,16 @@ def test_staff_to_candidate_to_certificate_to_public_verification(
     expect(staff.locator("tr[data-candidate=BN2601]")).to_contain_text("Đạt")
     expect(staff.locator("tr[data-candidate=BN2602]")).to_contain_text("Chưa thi")
     staff.click("#approve")
+    expect(staff.locator("#absent")).to_contain_text("BN2602")  # confirmed first, without JS
+    staff.click("#confirm-approve")
     expect(staff.locator("#session-status")).to_have_text("Đã duyệt")
-    staff.click("#issue")
-    expect(staff.locator(".flash")).to_have_text("Đã cấp 1 chứng chỉ.")
+    expect(staff.locator("tr[data-candidate=BN2602]")).to_contain_text("Vắng")
+    staff.click("#issue")  # opens the confirmation page (hole 14): nothing issued yet
+    expect(staff.locator("#to-issue")).to_contain_text("1")
+    staff.click("#confirm-issue")  # a background job: its page shows the progress, then this
+    expect(staff.locator("#issued-count")).to_have_text("Đã cấp 1 chứng chỉ.", timeout=30_000)
+    expect(staff.locator("#issued")).to_contain_text("BN2601")
+    staff.click("#back")
     link = staff.locator("tr[data-candidate=BN2601] a.pdf")
     expect(link).to_contain_text("Tải PDF")
     assert staff.locator("tr[data-candidate=BN2602] a.pdf").count() == 0

@@ -110,7 +110,9 @@ def test_a_candidate_answers_every_kind_reloads_sees_them_and_gets_partial_credi
             expect(d.locator("input:checked")).to_have_count(0)
         elif kind is ItemKind.MATCHING:
             b = question.locator(".lefts select").nth(order["choices"].index("B"))
-            expect(b).to_have_value("3")
+            # values are opaque ids; the label is the target's shown number
+            shown_number = str(order["targets"].index("3") + 1)
+            expect(b.locator("option:checked")).to_have_text(shown_number)
         elif kind is ItemKind.ORDERING:
             a = question.locator(".ordering select").nth(order["choices"].index("A"))
             expect(a).to_have_value("2")
@@ -120,15 +122,15 @@ def test_a_candidate_answers_every_kind_reloads_sees_them_and_gets_partial_credi
             expect(question.locator("input[inputmode=decimal]")).to_have_value("3,49")
         elif kind is ItemKind.CLOZE:
             expect(question.locator("input.gap[data-gap='1']")).to_have_value("sum")
-            expect(question.locator("select.gap[data-gap='2']")).to_have_value("A1")
+            expect(question.locator("select.gap[data-gap='2'] option:checked")).to_have_text("A1")
 
     page.click("#submit")
     tf4 = slots[ItemKind.TRUE_FALSE4].position + 1
     expect(page.locator("#unanswered")).to_have_text(re.compile(rf":\s*{tf4}$"))
     page.click("#confirm-yes")
     page.wait_for_url(re.compile(r"/thi/ket-qua$"))
-    expect(page.locator("#result tfoot")).to_contain_text("5.08/8")  # the credit, not a count
-    expect(page.locator("#result tfoot")).to_contain_text("63.54 %")
+    expect(page.locator("#result tfoot")).to_contain_text("5,08/8")  # the credit (decimal comma), not a count
+    expect(page.locator("#result tfoot")).to_contain_text("63,54 %")
     db.rollback()
     result = db.scalar(select(Result).where(Result.attempt_id == attempt_id))
     assert result.n_correct == EXPECTED_FULL and result.n_items == 8

@@ -18,6 +18,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from certs.document import CertificateData
+from certs.issuance import Issuer
 from tests import conftest as suite
 
 APT_PACKAGE = {
@@ -101,6 +102,15 @@ def require_tool() -> Callable[[str], str]:
 def run_tool() -> Callable[..., str]:
     """``run_tool("pdftotext", pdf, "-")`` -> stdout; the tool is required as above."""
     return _run_tool
+
+
+@pytest.fixture
+def issuer(signing_key: Path) -> Issuer:
+    """The issuer the app's test configuration describes, with the test signing key."""
+    return Issuer(name="SỞ GIÁO DỤC VÀ ĐÀO TẠO BẮC NINH", place="Bắc Ninh", code="BN",
+                  signer_name="Nguyễn Văn Minh", signer_title="PHÓ GIÁM ĐỐC",
+                  signs_on_behalf_of="KT. GIÁM ĐỐC", public_base_url="http://localhost",
+                  private_key_pem=signing_key.read_bytes())
 
 
 @pytest.fixture(scope="session")

@@ -4,64 +4,26 @@ from __future__ import annotations
 
 import subprocess
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from certs.issuance import Issuer, issue_certificates, revoke_certificate
+from certs.issuance import issue_certificates, revoke_certificate
 from certs.models import Certificate, CertificateStatus, RegisterEntry
 from certs.signing import public_key_pem, verify_payload
-from exam_engine.exams import delivery, saving
+from exam_engine.exams import delivery
 from exam_engine.exams.errors import ExamError
-from exam_engine.exams.models import AttemptItem
 from exam_engine.exams.results import approve_results
 from exam_engine.kernel.db import make_session_factory
-from item_bank.models import ItemVersion
+from tests.certs.sitting import T0, approved_session, vn_morning
 from tests.conftest import require_tool
-
-T0 = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def issuer(signing_key) -> Issuer:
-    return Issuer(name="SỞ GIÁO DỤC VÀ ĐÀO TẠO BẮC NINH", place="Bắc Ninh", code="BN",
-                  signer_name="Nguyễn Văn Minh", signer_title="PHÓ GIÁM ĐỐC",
-                  signs_on_behalf_of="KT. GIÁM ĐỐC", public_base_url="http://localhost",
-                  private_key_pem=signing_key.read_bytes())
-
-
-def sit(db, attempt, right: bool) -> None:
-    """Answer every question right (or wrong) and submit."""
-    delivery.start_attempt(db, attempt.id, T0)
-    for slot in db.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id)):
-        key = db.get(ItemVersion, slot.item_version_id).correct
-        shown = sorted(slot.option_order.index(k) for k in key)
-        choice = shown if right else [p for p in range(4) if p not in shown][:1]
-        saving.save_answer(db, _cache(), attempt.id, position=slot.position, selected=choice,
-                             flagged=False, seq=1, now=T0 + timedelta(minutes=1))
-    delivery.submit_attempt(db, attempt.id, actor="candidate", now=T0 + timedelta(minutes=2))
-    db.commit()
-
-
-def _cache():
-    from exam_engine.kernel.cache import MemoryCache
-    return MemoryCache()
-
-
-def approved_session(db, make_session, n=3, passing=(True, False, True), staff_id=None):
-    session = make_session(n_candidates=n)
-    for candidate, right in zip(session.candidates, passing, strict=False):
-        sit(db, candidate.attempt, right)
-    approve_results(db, session, approved_by=staff_id, now=T0 + timedelta(hours=2))
-    db.commit()
-    return session
 
 
 def test_issue_only_after_approval(db, make_session, issuer):
     session = make_session(n_candidates=1)
     with pytest.raises(ExamError, match="đã được duyệt"):
-        issue_certificates(db, session, issuer=issuer, issue_date=date(2026, 11, 25), issued_by=None)
+        issue_certificates(db, session, issuer=issuer, now=vn_morning(2026, 11, 25), issued_by=None)
 
 
 def test_approval_waits_for_candidates_still_sitting(db, make_session):
@@ -78,8 +40,8 @@ def test_approval_waits_for_candidates_still_sitting(db, make_session):
 def test_passed_candidates_get_consecutive_numbers_and_a_signed_register_row(db, make_session,
                                                                             issuer):
     session = approved_session(db, make_session, n=3, passing=(True, False, True))
-    issued = issue_certificates(db, session, issuer=issuer, issue_date=date(2026, 11, 25),
-                                issued_by=None, decision_number="123/QĐ-SGDĐT")
+    issued = issue_certificates(db, session, issuer=issuer, now=vn_morning(2026, 11, 25),
+                                issued_by=None, decision_number="123/QĐ-SGDĐT").issued
     db.commit()
     assert [c.register_number for c in issued] == ["CB-2026-000001", "CB-2026-000002"]
     assert [c.serial for c in issued] == ["BN26CB000001", "BN26CB000002"]
@@ -91,18 +53,19 @@ def test_passed_candidates_get_consecutive_numbers_and_a_signed_register_row(db,
     entries = db.scalars(select(RegisterEntry).order_by(RegisterEntry.id)).all()
     assert [(e.kind, e.register_number) for e in entries] == [
         ("issue", "CB-2026-000001"), ("issue", "CB-2026-000002")]
-    again = issue_certificates(db, session, issuer=issuer, issue_date=date(2026, 11, 26), issued_by=None)
-    assert again == []  # idempotent: nobody gets a second certificate
+    again = issue_certificates(db, session, issuer=issuer, now=vn_morning(2026, 11, 26), issued_by=None)
+    assert again.issued == [] and again.refused == []  # idempotent: nobody gets a second certificate
 
 
 def test_numbers_restart_each_calendar_year(db, make_session, issuer):
     session = approved_session(db, make_session, n=2, passing=(True, True))
-    first = issue_certificates(db, session, issuer=issuer, issue_date=date(2026, 12, 31), issued_by=None)
+    first = issue_certificates(db, session, issuer=issuer, now=vn_morning(2026, 12, 31),
+                               issued_by=None).issued
     db.commit()
     assert first[-1].register_number == "CB-2026-000002"
     other = approved_session(db, make_session, n=1, passing=(True,))
-    nxt = issue_certificates(db, other, issuer=issuer, issue_date=date(2027, 1, 2), issued_by=None)
-    assert nxt[0].register_number == "CB-2027-000001"
+    nxt = issue_certificates(db, other, issuer=issuer, now=vn_morning(2027, 1, 2), issued_by=None)
+    assert nxt.issued[0].register_number == "CB-2027-000001"
 
 
 def test_concurrent_batches_never_duplicate_or_skip_a_number(db, engine, make_session, issuer):
@@ -118,7 +81,7 @@ def test_concurrent_batches_never_duplicate_or_skip_a_number(db, engine, make_se
             from exam_engine.exams.models import ExamSession
             barrier.wait(timeout=30)
             exam = own.get(ExamSession, session_id)
-            issue_certificates(own, exam, issuer=issuer, issue_date=date(2026, 11, 25), issued_by=None)
+            issue_certificates(own, exam, issuer=issuer, now=vn_morning(2026, 11, 25), issued_by=None)
             own.commit()
         except BaseException as error:  # noqa: BLE001 - reported below
             errors.append(error)
@@ -138,7 +101,7 @@ def test_concurrent_batches_never_duplicate_or_skip_a_number(db, engine, make_se
 def test_revocation_is_a_new_register_row_and_shows_on_the_public_page(db, make_session, issuer,
                                                                       client):
     session = approved_session(db, make_session, n=1, passing=(True,))
-    cert = issue_certificates(db, session, issuer=issuer, issue_date=date(2026, 11, 25), issued_by=None)[0]
+    cert = issue_certificates(db, session, issuer=issuer, now=vn_morning(2026, 11, 25), issued_by=None).issued[0]
     db.commit()
     page = client.get(f"/xac-minh/{cert.verify_code}").get_data(as_text=True)
     assert "Hợp lệ" in page and "Nguyễn Thị Ánh Tuyết" in page and "**/**/1990" in page
@@ -162,7 +125,7 @@ def test_staff_download_the_pdf_with_the_name_intact(db, make_session, make_user
                                                     tmp_path):
     pdftotext = require_tool("pdftotext")
     session = approved_session(db, make_session, n=1, passing=(True,))
-    cert = issue_certificates(db, session, issuer=issuer, issue_date=date(2026, 11, 25), issued_by=None)[0]
+    cert = issue_certificates(db, session, issuer=issuer, now=vn_morning(2026, 11, 25), issued_by=None).issued[0]
     db.commit()
     make_user("canbo")
     import re
@@ -183,7 +146,7 @@ def test_staff_download_the_pdf_with_the_name_intact(db, make_session, make_user
 def test_staff_export_signed_data_that_the_public_key_verifies(db, make_session, make_user, issuer,
                                                               client):
     session = approved_session(db, make_session, n=1, passing=(True,))
-    cert = issue_certificates(db, session, issuer=issuer, issue_date=date(2026, 11, 25), issued_by=None)[0]
+    cert = issue_certificates(db, session, issuer=issuer, now=vn_morning(2026, 11, 25), issued_by=None).issued[0]
     db.commit()
     assert client.get(f"/can-bo/chung-chi/{cert.id}.json").status_code == 302  # login first
     make_user("canbo")

@@ -12,7 +12,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from exam_engine.exams.models import AttemptItem, ExamSession
+from exam_engine.exams.models import Attempt, AttemptItem, ExamSession
+from exam_engine.exams.part_tokens import QuestionTokens, content_fields, response_in_tokens
 from exam_engine.exams.scheduling import (
     RosterRow,
     create_session,
@@ -86,6 +87,16 @@ def make_kind_session(db: Session, n_candidates: int = 1, seed: int = 7,
 def slots_by_kind(db: Session, attempt_id: int) -> dict[ItemKind, AttemptItem]:
     slots = db.query(AttemptItem).filter(AttemptItem.attempt_id == attempt_id).all()
     return {ItemKind(db.get(ItemVersion, slot.item_version_id).kind): slot for slot in slots}
+
+
+def as_page_sends(db: Session, attempt_id: int, position: int, response: Any) -> Any:
+    """``response``, written in part ids, as the page sends it: every part named by its
+    opaque per-attempt id (``exam_engine.exams.part_tokens``)."""
+    slot = db.get(AttemptItem, (attempt_id, position))
+    version = db.get(ItemVersion, slot.item_version_id)
+    fields = content_fields(version.content_model)
+    tokens = QuestionTokens(db.get(Attempt, attempt_id).part_secret, position, fields)
+    return response_in_tokens(version.kind, response, tokens)
 
 
 def shown_positions(slot: AttemptItem, version: ItemVersion, ids: list[str]) -> list[int]:

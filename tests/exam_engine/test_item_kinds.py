@@ -24,6 +24,7 @@ from tests.exam_engine.kinds_bank import (
     CHOICE_ANSWERS,
     EXPECTED_CREDIT,
     EXPECTED_FULL,
+    as_page_sends,
     make_kind_session,
     shown_positions,
     slots_by_kind,
@@ -43,6 +44,9 @@ def started(db):
 
 
 def _save(db, attempt_id, position, *, response=None, selected=(), seq=1, cache=None):
+    """Save ``response`` (written in part ids) as the page sends it, in opaque ids."""
+    if response is not None:
+        response = as_page_sends(db, attempt_id, position, response)
     saved = saving.save_answer(db, cache or MemoryCache(), attempt_id, position=position,
                                selected=list(selected), flagged=False, seq=seq,
                                now=T0 + timedelta(minutes=1), response=response)
@@ -133,12 +137,13 @@ def test_a_response_of_each_kind_is_stored_normalised_and_resumed(db, started, k
     assert _stored(db, started.id, slot.position) == expected
     resumed = next(q for q in delivery.paper(db, started, T0)["questions"]
                    if q["position"] == slot.position)
-    assert resumed["response"] == expected and resumed["seq"] == 1
+    assert resumed["response"] == as_page_sends(db, started.id, slot.position, expected)
+    assert resumed["seq"] == 1
 
 
 MALFORMED = {
     ItemKind.TRUE_FALSE4: ({"A": "có lẽ"}, "chỉ nhận Đúng hoặc Sai"),
-    ItemKind.MATCHING: ({"A": "9"}, "không có mục ở cột phải «9»"),
+    ItemKind.MATCHING: ({"A": "9"}, "không có trong câu hỏi này"),
     ItemKind.ORDERING: (["A", "A"], "chỉ được xếp một lần"),
     ItemKind.SHORT_ANSWER: (["Ctrl+Z"], "phải là văn bản"),
     ItemKind.NUMERIC: ("3,5a", "không phải là một số"),
@@ -173,7 +178,7 @@ def test_saves_read_the_item_from_the_shared_cache_without_the_database(db, star
     cache = MemoryCache()
     saving.form_shape(db, cache, started.id)   # warms the shared cache (as another host did)
     saving.clear_form_shapes()                 # this process has never seen the form
-    kind, content = saving.form_shape(db, cache, started.id)[slot.position]
+    kind, content = saving.form_shape(db, cache, started.id).questions[slot.position]
     assert kind == "numeric" and content.key["value"] == 3.5
     assert _save(db, started.id, slot.position, response="3,49", cache=cache).seq == 1
     assert _stored(db, started.id, slot.position) == pytest.approx(3.49)

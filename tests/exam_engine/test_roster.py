@@ -46,3 +46,19 @@ def test_duplicate_candidate_numbers_are_refused(db, make_session):
     text = HEADER + "BN01,A Văn,01/01/1990,Huế,Nam,030201003456,\nBN01,B Thị,01/01/1991,Huế,Nữ,030201003457,\n"
     with pytest.raises(InvalidRoster, match="dòng 3, số báo danh: BN01 bị trùng"):
         enrol_candidates(db, session, parse_roster_csv(text))
+
+
+def test_every_bad_line_and_field_is_named_in_one_refusal(db, make_session):
+    """Reproduces hole 14: validation stopped at the first error, so a roster of 40 rows took
+    40 uploads to correct. Every problem is now listed, by line and field, in file order."""
+    session = make_session(n_candidates=0, schedule=False)
+    text = (HEADER + "BN01,Lê Văn A,31/02/2001,Huế,Khác,030201003456,Kinh\n"
+            "BN02,Lê Văn B,01/02/2001,Huế,Nam,12345,Kinh\n"
+            "BN01,,01/02/2001,Huế,Nam,030201003457,Kinh\n")
+    with pytest.raises(InvalidRoster) as refused:
+        enrol_candidates(db, session, parse_roster_csv(text))
+    assert [(p.line, p.field) for p in refused.value.problems] == [
+        (2, "ngay_sinh"), (2, "giới tính"), (3, "CCCD"), (4, "họ và tên"), (4, "số báo danh")]
+    assert refused.value.message_vi.startswith("dòng 2, ngay_sinh: '31/02/2001' không phải")
+    db.rollback()
+    assert db.query(Candidate).count() == 0

@@ -14,7 +14,15 @@ from item_bank.content import ItemContent, ItemKind, ItemRecord, Part, content_t
 from item_bank.formats import write
 from item_bank.importing import ImportRefused, commit_import, next_item_key, preview_import
 from item_bank.media import image_resolver
-from item_bank.models import Item, ItemEvent, ItemTag, ItemVersion, MediaFile, refresh_search_text
+from item_bank.models import (
+    Item,
+    ItemContributor,
+    ItemEvent,
+    ItemTag,
+    ItemVersion,
+    MediaFile,
+    refresh_search_text,
+)
 from item_bank.seed import load_basic_bank, load_requirements
 from item_bank.seeding import seed_requirements
 from item_bank.workflow import create_item, submit_for_review
@@ -90,12 +98,17 @@ def snapshot(db) -> dict[str, Any]:
         "events": [(key_of[e.item_id], e.version_id is not None, e.action, e.actor_id, e.comment)
                    for e in db.scalars(select(ItemEvent).order_by(ItemEvent.id))],
         "media": sorted(db.scalars(select(MediaFile.sha256))),
+        "contributors": sorted((key_of[v.item_id], v.version, c.user_id) for c, v in db.execute(
+            select(ItemContributor, ItemVersion).join(
+                ItemVersion, ItemVersion.id == ItemContributor.version_id))),
     }
 
 
 def forget_imported(db, keep: int) -> None:
     """Back to the bank before the import: its first ``keep`` items, no pictures."""
     imported = select(Item.id).where(Item.id > keep)
+    db.execute(delete(ItemContributor).where(ItemContributor.version_id.in_(
+        select(ItemVersion.id).where(ItemVersion.item_id.in_(imported)))))
     for table, column in ((ItemEvent, ItemEvent.item_id), (ItemTag, ItemTag.item_id),
                           (ItemVersion, ItemVersion.item_id), (Item, Item.id)):
         db.execute(delete(table).where(column.in_(imported)))

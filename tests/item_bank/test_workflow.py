@@ -69,6 +69,25 @@ def test_a_reviewer_never_approves_his_own_item(db, people):
         approve(db, version, reviewer_id=author.id)
 
 
+def test_nobody_who_edited_a_version_approves_it_though_its_author_stays(db, people, make_user):
+    """Reproduces: an in-place edit kept only the first author, so whoever edited a draft could
+    approve it afterwards (issue 10, hole 3). Every contributor is recorded."""
+    author, reviewer = people
+    editor = make_user("phanbien2", Role.REVIEWER)
+    version = create_item(db, record(), key="IU04-902", author_id=author.id)
+    edit(db, version, record("Hàm nào cộng các ô?").content, actor_id=editor.id)
+    assert version.author_id == author.id
+    assert version.contributor_ids == {author.id, editor.id}
+    submit_for_review(db, version, actor_id=author.id)
+    with pytest.raises(WorkflowError, match="chính mình soạn hoặc đã sửa"):
+        approve(db, version, reviewer_id=editor.id)
+    approve(db, version, reviewer_id=reviewer.id)
+    db.commit()
+    assert version.status is ItemStatus.APPROVED
+    new = edit(db, version, record("Hàm nào cộng một vùng ô?").content, actor_id=reviewer.id)
+    assert new.version == 2 and new.contributor_ids == {reviewer.id}
+
+
 def test_editing_an_approved_version_makes_a_new_one_and_approval_retires_the_old(db, people):
     author, reviewer = people
     first = create_item(db, record(), key="IU04-902", author_id=author.id)

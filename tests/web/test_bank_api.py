@@ -99,11 +99,14 @@ def test_create_submit_approve_by_another_user(app, tt03, users, db):
 
 
 def test_staff_cannot_approve_their_own_item(client, tt03, users):
+    """Staff never approve bank content (item_bank.permissions; it was a 409 "own item" here
+    while the pages refused staff outright): a 403 naming the rule, as on the pages."""
     token = login(client, "canbo")
     version = post(client, token, "/items", NEW_ITEM).json["version"]
     post(client, token, f"/versions/{version['id']}/submit")
     refused = post(client, token, f"/versions/{version['id']}/approve")
-    assert refused.status_code == 409 and "chính mình" in refused.json["message"]
+    assert refused.status_code == 403
+    assert "chỉ người phản biện mới được duyệt" in refused.json["message"]
 
 
 def test_invalid_content_is_422_with_problems(client, tt03, users):
@@ -159,14 +162,14 @@ def test_export_reports_what_the_format_cannot_carry(client, tt03, users):
 def test_openapi_describes_every_route_of_the_blueprint(client, app):
     document = client.get(API + "/openapi.json").json
     assert document["openapi"].startswith("3.1") and document["info"]["title"]
-    described = {(API + path, method.upper()) for path, ops in document["paths"].items()
-                 for method in ops}
+    described = {(path, method.upper()) for path, ops in document["paths"].items()
+                 for method in ops}  # full paths: the document covers every JSON route
     routes = set()
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("bank_api."):
             path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
             routes |= {(path, m) for m in rule.methods - {"HEAD", "OPTIONS"}}
-    assert routes and routes == described
+    assert routes and routes <= described
     for path, ops in document["paths"].items():
         for method, op in ops.items():
             assert op["responses"] and all(str(code).isdigit() for code in op["responses"]), (

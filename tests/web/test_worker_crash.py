@@ -157,11 +157,10 @@ def gunicorn_server(database_url: str, signing_key: Path, db, tmp_path: Path
 
 
 def _stored(db, attempt_id: int) -> dict[int, tuple[int, list[int]]]:
-    from exam_engine.exams.models import Answer
-    db.rollback()  # a fresh snapshot: the server wrote in between
-    rows = db.execute(select(Answer.position, Answer.seq, Answer.selected)
-                      .where(Answer.attempt_id == attempt_id)).all()
-    return {position: (seq, list(selected)) for position, seq, selected in rows}
+    """position -> (seq, shown positions ticked); the server stores the ticked part ids."""
+    from tests.exam_engine.stored_answers import answers_as_shown
+    return {position: (seq, shown)
+            for position, (shown, seq, _) in answers_as_shown(db, attempt_id).items()}
 
 
 def _valid_choice(question: dict[str, Any], k: int) -> list[int]:

@@ -153,15 +153,17 @@ def test_item_page_shows_the_statistics_and_the_distractor_table(client, db, sit
     login(client, "giaovien")
     section = _statistics_section(client, db, sitting.single)
     assert "Chưa có dữ liệu thi" not in section
-    assert 'id="stat-n">5<' in section and 'id="stat-p">0.40<' in section
-    assert 'id="stat-omit">0.20 (1)<' in section
-    assert f'id="stat-pbis">{np.corrcoef([1, 1, 0, 0, 0], [18, 5, 3, 7, 0])[0, 1]:.2f}<' \
-        in section
+    # Vietnamese numbers: decimal comma.
+    assert 'id="stat-n">5<' in section and 'id="stat-p">0,40<' in section
+    assert 'id="stat-omit">0,20 (1)<' in section
+    pbis = np.corrcoef([1, 1, 0, 0, 0], [18, 5, 3, 7, 0])[0, 1]
+    assert f'id="stat-pbis">{pbis:.2f}<'.replace(".", ",") in section
     row_b = section[section.index('id="option-B"'):section.index('id="option-C"')]
-    assert "Đáp án B" in row_b and "<td>2</td>" in row_b and "11.50" in row_b
+    assert "Đáp án B" in row_b and "<td>2</td>" in row_b and "11,50" in row_b
     english = client.get(f"/ngan-hang/cau-hoi/{db.get(ItemVersion, sitting.single).item_id}"
                          "?lang=en").get_data(as_text=True)
     assert "Option analysis" in english and "Point-biserial correlation" in english
+    assert 'id="stat-p">0.40<' in english  # English keeps the decimal point
 
 
 def test_the_api_serves_the_same_statistics(client, db, sitting, make_user):

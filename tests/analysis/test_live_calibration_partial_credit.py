@@ -18,6 +18,7 @@ from item_bank.models import ItemVersion
 from tests.exam_engine.kinds_bank import (
     ANSWERS,
     CHOICE_ANSWERS,
+    as_page_sends,
     make_kind_session,
     shown_positions,
     slots_by_kind,
@@ -48,6 +49,8 @@ def sit(db, n_candidates: int = 60) -> list[int]:
                 response = None
             else:
                 selected, response = (), ANSWERS[kind][0]
+            if response is not None:  # as the page sends it: parts by their opaque ids
+                response = as_page_sends(db, attempt.id, slot.position, response)
             saving.save_answer(db, cache, attempt.id, position=slot.position,
                                selected=list(selected), flagged=False, seq=1,
                                now=T0 + timedelta(minutes=1), response=response)

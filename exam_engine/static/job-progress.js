@@ -1,10 +1,11 @@
-// The progress of an import job (item bank → "Nhập câu hỏi"). Polls the job's JSON every half
-// second and moves the bar; when the job has ended, reloads the page, which then shows the
-// preview, every error of a refused file, or (after an import) the bank list. Without
-// JavaScript the page's <noscript> refresh does the same, more slowly.
+// The progress of a background job on its page (the bank's import, the staff's certificate
+// issue): the element with data-progress-url names the job's JSON. Polls it every half second
+// and moves the bar (#job-progress, #job-phase, #job-count); when the job has ended, reloads
+// the page, which then shows the outcome. Without JavaScript the page's <noscript> refresh
+// does the same, more slowly.
 (function () {
   "use strict";
-  var box = document.getElementById("import-job");
+  var box = document.querySelector("[data-progress-url]");
   if (!box) { return; }
   var url = box.getAttribute("data-progress-url");
   var bar = document.getElementById("job-progress");
