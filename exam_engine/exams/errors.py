@@ -31,6 +31,12 @@ class NotStarted(ExamError):
     http_status = 409
 
 
+class LoginEnded(ExamError):
+    """The browser's login session was ended (logout, moved to another computer, expired)."""
+
+    http_status = 401
+
+
 class SessionNotOpen(ExamError):
     """The session is not open for sitting (before or after its window, closed, approved)."""
 

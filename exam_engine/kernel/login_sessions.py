@@ -39,7 +39,8 @@ class LoginSession(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-def _hash(token: str) -> str:
+def token_hash(token: str) -> str:
+    """What the table keeps of a cookie's session id."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
@@ -49,7 +50,7 @@ def begin_login_session(db: Session, *, user_id: int | None = None,
     if (user_id is None) == (attempt_id is None):
         raise ValueError("a login session belongs to exactly one user or one attempt")
     token = secrets.token_urlsafe(32)
-    db.add(LoginSession(id_hash=_hash(token), user_id=user_id, attempt_id=attempt_id))
+    db.add(LoginSession(id_hash=token_hash(token), user_id=user_id, attempt_id=attempt_id))
     db.flush()
     return token
 
@@ -58,7 +59,7 @@ def login_session_is_live(db: Session, token: str, *, user_id: int | None = None
                           attempt_id: int | None = None, now: datetime | None = None) -> bool:
     """True when this id was issued for this user (or attempt), has not been ended and is
     younger than ``MAX_AGE``."""
-    row = db.get(LoginSession, _hash(token))
+    row = db.get(LoginSession, token_hash(token))
     return (row is not None and row.ended_at is None
             and row.user_id == user_id and row.attempt_id == attempt_id
             and row.created_at > (now or utcnow()) - MAX_AGE)
@@ -67,7 +68,7 @@ def login_session_is_live(db: Session, token: str, *, user_id: int | None = None
 def end_login_session(db: Session, token: str, now: datetime | None = None) -> None:
     """Logout: this id (and so every copy of the cookie carrying it) stops working."""
     db.execute(update(LoginSession)
-               .where(LoginSession.id_hash == _hash(token), LoginSession.ended_at.is_(None))
+               .where(LoginSession.id_hash == token_hash(token), LoginSession.ended_at.is_(None))
                .values(ended_at=now or utcnow()))
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from exam_engine.kernel.accounts import Role, User
 from exam_engine.kernel.cache import Cache
-from exam_engine.kernel.login_sessions import login_session_is_live
+from exam_engine.kernel.login_sessions import login_session_is_live, token_hash
 
 
 def db(*, writes: bool | None = None) -> Session:
@@ -131,6 +131,9 @@ def install_login_session_checks(app: Flask) -> None:
         user_id, attempt_id = session.get("user_id"), session.get("attempt_id")
         if user_id is None and attempt_id is None:
             return
+        view = current_app.view_functions.get(request.endpoint or "")
+        if getattr(view, "checks_own_login_session", False):
+            return  # the view's own guarded write checks it (see checks_own_login_session)
         token = session.get(SESSION_ID)
         if not isinstance(token, str) or not _is_live(token, user_id, attempt_id):
             forget_login()
@@ -146,3 +149,17 @@ def _is_live(token: str, user_id: Any, attempt_id: Any) -> bool:
     # one (``db(writes=True)``) after this check.
     with current_app.extensions["db_read_sessions"]() as unit:
         return login_session_is_live(unit, token, **ids)
+
+
+def checks_own_login_session(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a hot write path (the answer save) that checks the login session inside its own
+    guarded statement instead of a read of its own: one round trip per save, not two. The view
+    must pass ``login_session_hash()`` to a service that refuses when the session has ended."""
+    view.checks_own_login_session = True  # type: ignore[attr-defined]
+    return view
+
+
+def login_session_hash() -> str | None:
+    """The stored form of this browser's login session id (None: the cookie carries none)."""
+    token = session.get(SESSION_ID)
+    return token_hash(token) if isinstance(token, str) else None

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     jsonify,
     redirect,
@@ -16,13 +17,20 @@ from flask import (
 )
 
 from exam_engine.exams import delivery, saving
-from exam_engine.exams.errors import InvalidAnswer
+from exam_engine.exams.errors import InvalidAnswer, LoginEnded
 from exam_engine.exams.models import Attempt
 from exam_engine.exams.results import current_result
 from exam_engine.exams.states import AttemptStatus
 from exam_engine.kernel.db import utcnow
 from exam_engine.kernel.uploads import ANSWER_BODY_LIMIT, body_limit
-from exam_engine.kernel.web_context import cache, candidate_required, db
+from exam_engine.kernel.web_context import (
+    cache,
+    candidate_required,
+    checks_own_login_session,
+    db,
+    forget_login,
+    login_session_hash,
+)
 
 candidate_bp = Blueprint("candidate", __name__, url_prefix="/thi")
 
@@ -72,6 +80,7 @@ def paper():
 
 
 @candidate_bp.post("/api/answers")
+@checks_own_login_session  # inside the guarded upsert: one round trip per save
 @body_limit(ANSWER_BODY_LIMIT)  # a save is a few hundred bytes; 413 past 64 KB
 @candidate_required
 def save_answer():
@@ -86,10 +95,19 @@ def save_answer():
                             "position, selected and seq are required") from None
     # Choice questions send "selected" (shown positions), as they always have; the other kinds
     # send "response" in their type's shape, read by saving against the item.
-    saved = saving.save_answer(
-        db(), cache(), _attempt_id(), position=position, selected=selected,
-        flagged=bool(body.get("flagged", False)), seq=seq, now=utcnow(),
-        grace_seconds=current_app.config["SAVE_GRACE_SECONDS"], response=body.get("response"))
+    login_hash = login_session_hash()
+    if login_hash is None:
+        forget_login()
+        abort(401)
+    try:
+        saved = saving.save_answer(
+            db(), cache(), _attempt_id(), position=position, selected=selected,
+            flagged=bool(body.get("flagged", False)), seq=seq, now=utcnow(),
+            grace_seconds=current_app.config["SAVE_GRACE_SECONDS"],
+            response=body.get("response"), login_hash=login_hash)
+    except LoginEnded:
+        forget_login()
+        raise
     return jsonify(ok=True, position=saved.position, seq=saved.seq,
                    saved_at=saved.saved_at.isoformat())
 

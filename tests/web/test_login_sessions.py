@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import text
+
 from exam_engine.kernel.accounts import Role
-from tests.conftest import csrf_token_of, login
+from tests.conftest import candidate_login, csrf_token_of, login
 
 NEW = "mật-khẩu-mới-456"
 
@@ -75,6 +77,32 @@ def test_a_copied_candidate_cookie_is_refused_after_logout(app, client, make_ses
     token = csrf_token_of(client.get("/thi/").get_data(as_text=True))
     assert client.post("/dang-xuat", data={"csrf_token": token}).status_code == 302
     assert thief.get("/thi/api/paper").status_code == 401
+
+
+def test_a_copied_candidate_cookie_cannot_save_an_answer_after_logout(app, client, db,
+                                                                     make_session):
+    """The answer save checks the login inside its own guarded upsert (no read of its own):
+    a copy of a logged-out candidate's cookie is refused there too, and nothing is stored."""
+    session = make_session(n_candidates=1)
+    token = candidate_login(client, session.session_code, start=True)
+    question = client.get("/thi/api/paper").get_json()["questions"][0]
+    thief = _copy_cookie(app, client)
+
+    def save(browser, seq):
+        return browser.post("/thi/api/answers", headers={"X-CSRFToken": token}, json={
+            "position": question["position"], "seq": seq,
+            "response": [question["option_ids"][0]]})
+
+    assert save(thief, 1).status_code == 200  # before the logout the copy is as good
+    assert client.post("/dang-xuat", data={"csrf_token": token}).status_code == 302
+    refused = save(thief, 2)
+    assert refused.status_code == 401
+    assert "đăng nhập" in refused.get_json()["message"]
+    # the cookie was forgotten with the refusal: its CSRF token went with it
+    assert save(thief, 3).status_code in (400, 401)
+    db.rollback()
+    stored = db.execute(text("SELECT seq FROM answers")).scalars().all()
+    assert stored == [1]
 
 
 def test_a_signed_cookie_without_a_server_side_session_is_anonymous(app, make_user):
