@@ -20,31 +20,15 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any, NoReturn
 
+from item_bank.taxonomy import TT03_ADVANCED_MODULES, TT03_BASIC_MODULES
+from item_bank.taxonomy import TT03_MODULE_NAMES as MODULE_NAMES
+
 PAYLOAD_SCHEMA = "exam-engine/certificate/v1"
 
 CERTIFICATE_TYPES = ("basic", "advanced")
 GENDERS = ("Nam", "Nữ")
 
-#: Thông tư 03/2014/TT-BTTTT, Phụ lục I (basic, IU01-IU06) and Phụ lục II (advanced, IU07-IU15).
-MODULE_NAMES: dict[str, str] = {
-    "IU01": "Hiểu biết về CNTT cơ bản",
-    "IU02": "Sử dụng máy tính cơ bản",
-    "IU03": "Xử lý văn bản cơ bản",
-    "IU04": "Sử dụng bảng tính cơ bản",
-    "IU05": "Sử dụng trình chiếu cơ bản",
-    "IU06": "Sử dụng Internet cơ bản",
-    "IU07": "Xử lý văn bản nâng cao",
-    "IU08": "Sử dụng bảng tính nâng cao",
-    "IU09": "Sử dụng trình chiếu nâng cao",
-    "IU10": "Sử dụng hệ quản trị cơ sở dữ liệu",
-    "IU11": "Thiết kế đồ họa hai chiều",
-    "IU12": "Biên tập ảnh",
-    "IU13": "Biên tập trang thông tin điện tử",
-    "IU14": "An toàn, bảo mật thông tin",
-    "IU15": "Sử dụng phần mềm kế hoạch dự án",
-}
-BASIC_MODULES = ("IU01", "IU02", "IU03", "IU04", "IU05", "IU06")
-ADVANCED_MODULES = tuple(code for code in MODULE_NAMES if code not in BASIC_MODULES)
+BASIC_MODULES, ADVANCED_MODULES = TT03_BASIC_MODULES, TT03_ADVANCED_MODULES
 #: TTLT 17/2016: the advanced certificate needs at least three advanced modules passed.
 MIN_ADVANCED_MODULES = 3
 

@@ -42,6 +42,29 @@ IC3_DOMAINS: tuple[Ic3Domain, ...] = (
 )
 IC3_BY_CODE: Mapping[str, Ic3Domain] = {d.code: d for d in IC3_DOMAINS}
 
+#: Thông tư 03/2014/TT-BTTTT, Phụ lục I (basic, IU01-IU06) and Phụ lục II (advanced, IU07-IU15).
+TT03_MODULE_NAMES: Mapping[str, str] = {
+    "IU01": "Hiểu biết về CNTT cơ bản",
+    "IU02": "Sử dụng máy tính cơ bản",
+    "IU03": "Xử lý văn bản cơ bản",
+    "IU04": "Sử dụng bảng tính cơ bản",
+    "IU05": "Sử dụng trình chiếu cơ bản",
+    "IU06": "Sử dụng Internet cơ bản",
+    "IU07": "Xử lý văn bản nâng cao",
+    "IU08": "Sử dụng bảng tính nâng cao",
+    "IU09": "Sử dụng trình chiếu nâng cao",
+    "IU10": "Sử dụng hệ quản trị cơ sở dữ liệu",
+    "IU11": "Thiết kế đồ họa hai chiều",
+    "IU12": "Biên tập ảnh",
+    "IU13": "Biên tập trang thông tin điện tử",
+    "IU14": "An toàn, bảo mật thông tin",
+    "IU15": "Sử dụng phần mềm kế hoạch dự án",
+}
+#: The one list of modules, shared by the bank, the exam and the certificates.
+TT03_MODULES: tuple[str, ...] = tuple(TT03_MODULE_NAMES)
+TT03_BASIC_MODULES: tuple[str, ...] = TT03_MODULES[:6]
+TT03_ADVANCED_MODULES: tuple[str, ...] = TT03_MODULES[6:]
+
 # Subjects of the 2018 general-education programme, offered as suggestions; any subject name
 # is accepted (centres teach others), stored NFC.
 SUBJECTS: tuple[str, ...] = (

@@ -7,9 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from exam_engine.exams.errors import ExamError
+from item_bank.taxonomy import TT03_ADVANCED_MODULES, TT03_BASIC_MODULES
 
-TT03_BASIC_MODULES = ("IU01", "IU02", "IU03", "IU04", "IU05", "IU06")
-TT03_ADVANCED_MODULES = ("IU07", "IU08", "IU09", "IU10", "IU11", "IU12", "IU13", "IU14", "IU15")
+__all__ = ["CERTIFICATE_LEVELS", "TT03_ADVANCED_MODULES", "TT03_BASIC_MODULES",
+           "check_session_modules"]
+
 CERTIFICATE_LEVELS = ("basic", "advanced")
 
 

@@ -25,7 +25,7 @@ from exam_engine.exams.models import Attempt, AttemptItem, Candidate, ExamSessio
 from exam_engine.exams.sitting import lock_session
 from exam_engine.exams.states import SessionStatus
 from exam_engine.exams.transitions import transition_session
-from exam_engine.kernel.text import nfc
+from exam_engine.kernel.text import identifier_key, nfc
 from item_bank.content import ItemContent, ItemKind, content_from_json
 from item_bank.models import Item, ItemStatus, ItemVersion
 
@@ -121,16 +121,18 @@ def enrol_candidates(db: Session, session: ExamSession, rows: Sequence[RosterRow
         cleaned, found = _validate_row(i, row)
         clean.append(cleaned)
         problems.extend(found)
-    existing = set(db.scalars(select(Candidate.candidate_number)
-                              .where(Candidate.exam_session_id == session.id)))
+    # Compared as logins compare them (identifier_key): "bn0001" and "BN0001" are one number.
+    existing = {identifier_key(number) for number in db.scalars(
+        select(Candidate.candidate_number).where(Candidate.exam_session_id == session.id))}
     for row in clean:
         if not row.candidate_number:
             continue
-        if row.candidate_number in existing:
+        key = identifier_key(row.candidate_number)
+        if key in existing:
             problems.append(RosterProblem(row.line or 0, "số báo danh",
                                           f"{row.candidate_number} bị trùng",
                                           f"{row.candidate_number} is a duplicate"))
-        existing.add(row.candidate_number)
+        existing.add(key)
     if session.certificate_type == "advanced":
         problems.extend(
             RosterProblem(row.line or 0, "CCCD",

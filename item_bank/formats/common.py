@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
 from item_bank.content import ItemContent, ItemKind, ItemRecord, Part
 from item_bank.formats.errors import FormatIssue
+from item_bank.text_normalise import nfc
 
 KIND_LABELS = {
     ItemKind.SINGLE: "Một lựa chọn",
@@ -48,9 +48,6 @@ GAP = re.compile(r"\[\[([^\[\]]+)\]\]")
 
 
 # --- text ------------------------------------------------------------------------------------
-
-def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
 
 
 def is_html(text: str) -> bool:

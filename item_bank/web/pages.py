@@ -36,13 +36,13 @@ from item_bank.formats import FORMATS
 from item_bank.models import Item, ItemStatus, ItemVersion
 from item_bank.permissions import Action, NotAllowed, may, require
 from item_bank.sanitise import excerpt, sanitise_html
-from item_bank.taxonomy import DIFFICULTIES, IC3_BY_CODE, IC3_DOMAINS, SUBJECTS
+from item_bank.taxonomy import DIFFICULTIES, IC3_BY_CODE, IC3_DOMAINS, SUBJECTS, TT03_MODULES
 from item_bank.types import item_type
 
 teacher_bp = Blueprint("bank", __name__, url_prefix="/ngan-hang", template_folder="../templates")
 
 BANK_ROLES = (Role.TEACHER, Role.REVIEWER, Role.STAFF)
-MODULES = tuple(f"IU{n:02d}" for n in range(1, 16))
+MODULES = TT03_MODULES
 PAGE_SIZE = 25
 STATUS_VI = {"draft": "Nháp", "in_review": "Đang phản biện", "approved": "Đã duyệt",
              "retired": "Ngừng dùng"}

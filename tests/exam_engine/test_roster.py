@@ -48,6 +48,16 @@ def test_duplicate_candidate_numbers_are_refused(db, make_session):
         enrol_candidates(db, session, parse_roster_csv(text))
 
 
+def test_candidate_numbers_differing_only_in_case_or_spaces_are_duplicates(db, make_session):
+    """Logins compare số báo danh case-blind (identifier_key): a roster holding "BN01" and
+    " bn01" would give two candidates one login, so it is refused like any duplicate."""
+    session = make_session(n_candidates=0, schedule=False)
+    text = (HEADER + "BN01,A Văn,01/01/1990,Huế,Nam,030201003456,\n"
+            + " bn01 ,B Thị,01/01/1991,Huế,Nữ,030201003457,\n")
+    with pytest.raises(InvalidRoster, match="dòng 3, số báo danh: bn01 bị trùng"):
+        enrol_candidates(db, session, parse_roster_csv(text))
+
+
 def test_every_bad_line_and_field_is_named_in_one_refusal(db, make_session):
     """Reproduces hole 14: validation stopped at the first error, so a roster of 40 rows took
     40 uploads to correct. Every problem is now listed, by line and field, in file order."""
