@@ -15,8 +15,10 @@ from exam_engine.exams.scheduling import (
     schedule_session,
 )
 from exam_engine.kernel.accounts import Role, User, create_user
+from exam_engine.kernel.db import utcnow
 from item_bank.seed import load_basic_bank, load_requirements
 from item_bank.seeding import seed_items, seed_requirements
+from proctor.login_codes import issue_login_code
 
 DEMO_PASSWORD = "demo-2026"
 DEMO_USERS = (
@@ -36,6 +38,11 @@ DEMO_ROSTER = (
     RosterRow("BN0005", "Hoàng Thị Thu Hằng", date(1979, 3, 21), "Lạng Sơn", "Nữ", "020179009876",
               ethnicity="Tày"),
 )
+# The demo candidates' personal one-time login codes (issue 11), fixed so the README and the
+# demo banner can print them. Each is spent once its candidate starts; the proctor (giamthi)
+# prints a new card from his page. Login mode of the demo session: personal code.
+DEMO_LOGIN_CODES = {"BN0001": "K7MQ2XRA", "BN0002": "P3WZ8HTC", "BN0003": "D9FN4JVE",
+                    "BN0004": "R6YB5SKU", "BN0005": "H2CX7WGM"}
 
 
 def seed_demo(db: Session, today: date) -> dict[str, int]:
@@ -55,7 +62,10 @@ def seed_demo(db: Session, today: date) -> dict[str, int]:
                                                    ("IU01", "IU02", "IU03", "IU04", "IU05", "IU06")},
             pass_percent=50.0, created_by=staff.id if staff else None)
         session.session_code = DEMO_SESSION_CODE
-        enrol_candidates(db, session, DEMO_ROSTER)
+        candidates = enrol_candidates(db, session, DEMO_ROSTER)
         schedule_session(db, session, seed=2026)
+        for candidate in candidates:
+            issue_login_code(db, candidate, utcnow(),
+                             code=DEMO_LOGIN_CODES[candidate.candidate_number])
         counts["sessions"] = 1
     return counts

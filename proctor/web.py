@@ -1,13 +1,27 @@
-"""The invigilators' pages (thin): today's rooms. The live room view grows here."""
+"""The invigilators' pages (thin): today's rooms, the waiting list and its admissions, the
+exam cards. The live room view grows here."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import func, select
 
 from exam_engine.exams.models import Candidate, ExamSession
 from exam_engine.kernel.accounts import Role
-from exam_engine.kernel.web_context import db, roles_required
+from exam_engine.kernel.db import utcnow
+from exam_engine.kernel.i18n import localized
+from exam_engine.kernel.web_context import current_user, db, roles_required
+from proctor.admission import admit, session_of_request, set_login_mode, waiting_list
+from proctor.cards import issue_card, issue_cards, render_exam_cards
 
 proctor_bp = Blueprint("proctor", __name__, url_prefix="/giam-thi", template_folder="templates")
 
@@ -20,3 +34,74 @@ def rooms():
     sessions = db().scalars(select(ExamSession).order_by(ExamSession.exam_date.desc(),
                                                          ExamSession.id.desc())).all()
     return render_template("proctor/rooms.html", sessions=sessions, counts=counts)
+
+
+def _session_or_404(session_id: int) -> ExamSession:
+    session = db().get(ExamSession, session_id)
+    if session is None:
+        abort(404, localized(f"Không có ca thi số {session_id}.", f"no exam session {session_id}"))
+    return session
+
+
+@proctor_bp.get("/ca-thi/<int:session_id>/cho-vao")
+@roles_required(Role.PROCTOR, Role.STAFF)
+def waiting(session_id: int):
+    """Candidates waiting to be admitted, with what the proctor checks against the ID card.
+    The Refresh header keeps the list current without a script."""
+    session = _session_or_404(session_id)
+    user = current_user()
+    page = render_template("proctor/waiting.html", exam=session,
+                           waiting=waiting_list(db(), session.id),
+                           may_set_mode=user is not None and user.role in (Role.STAFF, Role.ADMIN))
+    return page, 200, {"Refresh": "5"}
+
+
+@proctor_bp.post("/ca-thi/<int:session_id>/cach-dang-nhap")
+@roles_required(Role.STAFF)
+def login_mode(session_id: int):
+    """The session setting: personal code, proctor admission, or both (staff decide)."""
+    session = _session_or_404(session_id)
+    set_login_mode(db(), session, request.form.get("login_mode", ""))
+    flash(localized("Đã đổi cách đăng nhập của ca thi.", "The session's login mode is changed."))
+    return redirect(url_for("proctor.waiting", session_id=session.id))
+
+
+@proctor_bp.post("/cho-vao/<int:request_id>")
+@roles_required(Role.PROCTOR, Role.STAFF)
+def admit_candidate(request_id: int):
+    session = session_of_request(db(), request_id)
+    if session is None:
+        abort(404, localized(f"Không có yêu cầu vào phòng số {request_id}.",
+                             f"no admission request {request_id}"))
+    user = current_user()
+    assert user is not None  # roles_required
+    admit(db(), request_id, user.id, utcnow())
+    flash(localized("Đã cho thí sinh vào phòng thi.", "Candidate admitted."))
+    return redirect(url_for("proctor.waiting", session_id=session.id))
+
+
+@proctor_bp.post("/ca-thi/<int:session_id>/the-du-thi")
+@roles_required(Role.PROCTOR, Role.STAFF)
+def exam_cards(session_id: int):
+    """The session's exam cards as one PDF. Printing issues new personal codes (the earlier
+    print's codes stop working), so it is a POST and the unit of work commits it."""
+    session = _session_or_404(session_id)
+    return _pdf(render_exam_cards(issue_cards(db(), session, utcnow())),
+                f"the-du-thi-{session.id}.pdf")
+
+
+@proctor_bp.post("/thi-sinh/<int:candidate_id>/the-du-thi")
+@roles_required(Role.PROCTOR, Role.STAFF)
+def exam_card(candidate_id: int):
+    """One candidate's card with a new personal code (lost card, failed computer)."""
+    candidate = db().get(Candidate, candidate_id)
+    if candidate is None:
+        abort(404, localized(f"Không có thí sinh số {candidate_id}.", f"no candidate {candidate_id}"))
+    card = issue_card(db(), candidate, utcnow())  # its refusals are 409s (exam error handler)
+    return _pdf(render_exam_cards([card]), f"the-du-thi-{candidate.candidate_number}.pdf")
+
+
+def _pdf(pdf: bytes, filename: str) -> Response:
+    # no-store: the PDF holds live login codes
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "no-store"})

@@ -264,12 +264,40 @@ def login(client, username: str, password: str = "mật-khẩu-123") -> str:
     return csrf_token_of(client.get("/dang-nhap").get_data(as_text=True))
 
 
+def personal_code_in(db: Session, session_code: str, number: str = "BN0001") -> str:
+    """A fresh personal login code for candidate ``number`` of the session with
+    ``session_code``, as the proctor's exam cards would print it (issue 11: the session code
+    alone lets nobody in). Flushed, not committed. Tests' sessions use the default login mode,
+    the personal code."""
+    from exam_engine.exams.models import Candidate, ExamSession
+    from exam_engine.kernel.db import utcnow
+    from proctor.login_codes import issue_login_code
+    candidate = db.scalar(select(Candidate).join(ExamSession).where(
+        ExamSession.session_code == session_code.upper(),
+        Candidate.candidate_number == number.strip().upper()))
+    assert candidate is not None, f"no candidate {number} in session {session_code}"
+    return issue_login_code(db, candidate, utcnow())
+
+
+def personal_code_for(app, session_code: str, number: str = "BN0001") -> str:
+    """``personal_code_in``, committed through the app's own database sessions."""
+    from exam_engine.kernel.db import transaction
+    with transaction(app.extensions["db_sessions"]) as unit:
+        return personal_code_in(unit, session_code, number)
+
+
+def candidate_login_form(client, session_code: str, number: str = "BN0001"):
+    """Post the candidate login form with a fresh personal code; returns the response."""
+    page = client.get("/thi/dang-nhap").get_data(as_text=True)
+    code = personal_code_for(client.application, session_code, number)
+    return client.post("/thi/dang-nhap", data={"candidate_number": number, "login_code": code,
+                                               "csrf_token": csrf_token_of(page)})
+
+
 def candidate_login(client, session_code: str, number: str = "BN0001", *,
                     start: bool = False) -> str:
     """Log a candidate in through the form (and press Start); returns the page's CSRF token."""
-    page = client.get("/thi/dang-nhap").get_data(as_text=True)
-    client.post("/thi/dang-nhap", data={"candidate_number": number, "session_code": session_code,
-                                        "csrf_token": csrf_token_of(page)})
+    candidate_login_form(client, session_code, number)
     token = csrf_token_of(client.get("/thi/").get_data(as_text=True))
     if start:
         client.post("/thi/bat-dau", data={"csrf_token": token})

@@ -130,7 +130,8 @@ def test_the_address_and_accounts_come_last_and_the_install_noise_goes_to_its_lo
     banner = output[output.index(next(line for line in output if "demo is running" in line)):]
     assert any("http://127.0.0.1:" in line for line in banner[:1])
     assert any(line.split()[:1] == ["canbo"] for line in banner)
-    assert any("BN0001" in line and "DEMO26" in line for line in banner)
+    # issue 11: candidates log in with their personal codes, printed beside their numbers
+    assert any("BN0001 K7MQ2XRA" in line for line in banner)
     assert all("gunicorn" not in line for line in banner)  # server lines came before it
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -23,6 +23,7 @@ from exam_engine.exams.scheduling import (
 )
 from exam_engine.kernel.db import make_engine, make_session_factory, transaction
 from exam_engine.migrate import upgrade
+from proctor.login_codes import issue_login_code
 
 from .bank import seed_bank
 
@@ -36,6 +37,7 @@ class Seat:
 
     candidate_number: str
     session_code: str
+    login_code: str  # the personal code an exam card would print (issue 11)
 
 
 def fresh_database(backend: str, pg_admin_url: str, pg_name: str, scratch: Path) -> str:
@@ -82,9 +84,11 @@ def seed(url: str, n_candidates: int, *, room_size: int, items_per_module: int,
                 rows.append(RosterRow(f"TS{number:06d}", NAMES[number % len(NAMES)],
                                       date(2000, 1 + number % 12, 1 + number % 28), "Bắc Ninh",
                                       "Nữ" if number % 2 else "Nam", f"{number:012d}"))
-            enrol_candidates(db, session, rows)
+            enrolled = enrol_candidates(db, session, rows)
             schedule_session(db, session, seed=room)
-            seats.extend(Seat(row.candidate_number, session.session_code) for row in rows)
+            now = datetime.now(UTC)
+            seats.extend(Seat(c.candidate_number, session.session_code,
+                              issue_login_code(db, c, now)) for c in enrolled)
     engine.dispose()
     print(f"seeded {n_candidates} candidates in {-(-n_candidates // room_size)} sessions of "
           f"≤{room_size}, {items_per_module * len(TT03_BASIC_MODULES)} questions each "

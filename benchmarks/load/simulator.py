@@ -167,12 +167,12 @@ def _token(body: bytes) -> str:
 
 
 async def login(client: Client, candidate: Candidate, stats: Stats, released: float) -> None:
-    """GET the login page, POST the số báo danh + session code, GET /thi/ for the token."""
+    """GET the login page, POST the số báo danh + personal code, GET /thi/ for the token."""
     try:
         token = _token(await client.call(candidate, "GET", "/thi/dang-nhap", expect=200))
         await client.call(candidate, "POST", "/thi/dang-nhap", expect=302, data={
             "candidate_number": candidate.seat.candidate_number,
-            "session_code": candidate.seat.session_code, "csrf_token": token})
+            "login_code": candidate.seat.login_code, "csrf_token": token})
         candidate.token = _token(await client.call(candidate, "GET", "/thi/", expect=200))
     except HttpError as error:
         stats.fail(error.kind)

@@ -33,17 +33,28 @@ from item_bank.types.base import is_blank
 
 
 def find_candidate_for_login(db: Session, candidate_number: str, session_code: str) -> Candidate:
-    """The roster row for this số báo danh in the session whose code the proctor read out."""
+    """The roster row for this số báo danh in the session whose code the proctor read out.
+    Knowing the two is not enough to sit: the caller (``proctor.admission.sign_in``) lets the
+    candidate in only as his session's ``login_mode`` says."""
     candidate = db.scalar(
         select(Candidate).join(ExamSession)
         # Case-insensitive: 'bn0001' is BN0001 (the same key the login throttle counts by).
         .where(func.lower(Candidate.candidate_number) == identifier_key(candidate_number),
-               ExamSession.session_code == nfc(session_code).upper(),
+               ExamSession.session_code == nfc(session_code).strip().upper(),
                ExamSession.status != SessionStatus.DRAFT))
     if candidate is None or candidate.attempt is None:
-        raise NotFound("Số báo danh hoặc mã ca thi không đúng.",
-                       "unknown candidate number or session code")
+        raise NotFound("Số báo danh hoặc mã đăng nhập không đúng.",
+                       "unknown candidate number or login code")
     return candidate
+
+
+def candidates_numbered(db: Session, candidate_number: str) -> list[Candidate]:
+    """Every scheduled roster row with this số báo danh (one per session that uses it): a
+    personal login code says which of them is logging in."""
+    return list(db.scalars(
+        select(Candidate).join(ExamSession)
+        .where(func.lower(Candidate.candidate_number) == identifier_key(candidate_number),
+               ExamSession.status != SessionStatus.DRAFT)))
 
 
 def get_attempt(db: Session, attempt_id: int, *, lock: bool = False) -> Attempt:

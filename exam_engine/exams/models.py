@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from exam_engine.exams.states import AttemptStatus, SessionStatus
+from exam_engine.exams.states import AttemptStatus, LoginMode, SessionStatus
 from exam_engine.kernel.db import Base, UTCDateTime, utcnow
 
 
@@ -39,6 +39,10 @@ class ExamSession(Base):
     sitting_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sitting_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # How a candidate gets in (issue 11): his personal code, the proctor's admission, or both.
+    # The room-wide session_code alone never suffices.
+    login_mode: Mapped[LoginMode] = mapped_column(_enum(LoginMode),
+                                                  default=LoginMode.PERSONAL_CODE)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -81,6 +85,11 @@ class Candidate(Base):
     gender: Mapped[str] = mapped_column(String(10))
     ethnicity: Mapped[str] = mapped_column(String(50), default="Kinh")
     citizen_id: Mapped[str] = mapped_column(String(12))  # CCCD
+    # The personal one-time login code printed on his exam card (proctor.login_codes): only
+    # its hash is kept, so the plain code exists on the card alone. None = none issued yet.
+    login_code_hash: Mapped[str | None] = mapped_column(String(64))
+    login_code_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    login_code_spent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     session: Mapped[ExamSession] = relationship(back_populates="candidates")
     attempt: Mapped[Attempt | None] = relationship(back_populates="candidate", uselist=False)

@@ -19,6 +19,14 @@ ALLOWED_TRANSITIONS: frozenset[tuple[AttemptStatus, AttemptStatus]] = frozenset(
 })
 
 
+class LoginMode(enum.StrEnum):
+    """How a session lets its candidates in (a session setting, issue 11)."""
+
+    PERSONAL_CODE = "personal_code"    # số báo danh + the personal code on the exam card
+    ADMISSION = "admission"            # số báo danh + session code, then the proctor admits
+    BOTH = "both"                      # the personal code, then the proctor admits
+
+
 class SessionStatus(enum.StrEnum):
     DRAFT = "draft"            # roster being built
     SCHEDULED = "scheduled"    # forms assembled; open for sitting inside its window

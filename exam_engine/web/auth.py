@@ -1,11 +1,11 @@
-"""Logging in and out: staff and teachers by password, candidates by số báo danh + session code."""
+"""Logging in and out: staff and teachers by password; candidates by số báo danh + their
+personal code and/or a proctor's admission, as the session's ``login_mode`` says (issue 11)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
-from exam_engine.exams.delivery import find_candidate_for_login
-from exam_engine.exams.errors import NotFound
+from exam_engine.exams.errors import ExamError
 from exam_engine.kernel.accounts import (
     AccountError,
     Role,
@@ -26,6 +26,7 @@ from exam_engine.kernel.web_context import (
     keep_writes_of_refusal,
     roles_required,
 )
+from proctor.admission import enter_if_admitted, sign_in
 
 auth_bp = Blueprint("auth", __name__)
 
@@ -82,16 +83,39 @@ def candidate_login():
                               "Too many failed logins; call the invigilator.")
         else:
             try:
-                candidate = find_candidate_for_login(db(), number,
-                                                     request.form.get("session_code", ""))
-            except NotFound as missing:
-                error = localized(missing.message_vi, missing.message_en)
+                outcome = sign_in(db(), number, request.form.get("login_code", ""), utcnow(),
+                                  request.remote_addr)
+            except ExamError as refused:
+                error = localized(refused.message_vi, refused.message_en)
             else:
                 forget_tries(db(), key)
-                _log_in(attempt_id=candidate.attempt.id)
-                session["role"] = Role.CANDIDATE.value
+                if outcome.waiting:
+                    forget_login()
+                    session["admission_request_id"] = outcome.request_id
+                    return redirect(url_for("auth.waiting"))
+                log_in_candidate(outcome.attempt_id)
                 return redirect(url_for("candidate.exam"))
     return render_template("candidate_login.html", error=error), (401 if error else 200)
+
+
+@auth_bp.get("/thi/cho-giam-thi")
+def waiting():
+    """A login waiting for the proctor's admission: the page reloads itself (polling, no
+    script needed) and enters the exam once a proctor admitted this very request."""
+    request_id = session.get("admission_request_id")
+    if not isinstance(request_id, int):
+        return redirect(url_for("auth.candidate_login"))
+    attempt_id = enter_if_admitted(db(), request_id, utcnow())  # AdmissionUsed: a 409
+    if attempt_id is not None:
+        log_in_candidate(attempt_id)
+        return redirect(url_for("candidate.exam"))
+    # The Refresh header polls without a script (the page's CSP needs none for it).
+    return render_template("candidate_waiting.html"), 200, {"Refresh": "3"}
+
+
+def log_in_candidate(attempt_id: int) -> None:
+    _log_in(attempt_id=attempt_id)
+    session["role"] = Role.CANDIDATE.value
 
 
 def _log_in(*, user_id: int | None = None, attempt_id: int | None = None) -> None:

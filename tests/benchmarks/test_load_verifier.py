@@ -64,7 +64,7 @@ def sitting(bench) -> tuple[Any, Candidate, list[Question]]:
     client = app.test_client()
     page = client.get("/thi/dang-nhap").get_data(as_text=True)
     client.post("/thi/dang-nhap", data={"candidate_number": seat.candidate_number,
-                                        "session_code": seat.session_code,
+                                        "login_code": seat.login_code,
                                         "csrf_token": CSRF.search(page).group(1)})
     token = CSRF.search(client.get("/thi/").get_data(as_text=True)).group(1)
     assert client.post("/thi/bat-dau", data={"csrf_token": token}).status_code == 302

@@ -24,7 +24,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
-from tests.conftest import require_service
+from tests.conftest import personal_code_in, require_service
 
 CHROMIUM = os.environ.get("TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -113,13 +113,16 @@ def staff_login() -> Callable[[Any, str], None]:
 
 
 @pytest.fixture
-def candidate_login() -> Callable[..., None]:
-    """Log in by số báo danh + session code and land on the instructions (or the exam)."""
+def candidate_login(db: Session) -> Callable[..., None]:
+    """Log in by số báo danh + a fresh personal code (the one an exam card would print: issue
+    11, the session code alone lets nobody in) and land on the instructions (or the exam)."""
 
     def login(page: Any, candidate_number: str, session_code: str, *, query: str = "") -> None:
+        code = personal_code_in(db, session_code, candidate_number)
+        db.commit()
         page.goto("/thi/dang-nhap" + query)
         page.fill("input[name=candidate_number]", candidate_number)
-        page.fill("input[name=session_code]", session_code.lower())  # typed as heard
+        page.fill("input[name=login_code]", code.lower())  # typed as read, case aside
         page.click("form.stack button[type=submit]")
         page.wait_for_url(re.compile(r"/thi/$"))
 

@@ -146,7 +146,7 @@ def test_english_interface(db, make_session, new_context, candidate_login, wait_
     page.goto("/thi/dang-nhap?lang=en")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("h1")).to_have_text("Candidate login")
-    expect(page.locator("form.stack")).to_contain_text("Session code")
+    expect(page.locator("form.stack")).to_contain_text("Login code")
     candidate_login(page, "BN0001", exam.session_code, query="?lang=en")
     kept_after_login = page.locator("html").get_attribute("lang") == "en"
 

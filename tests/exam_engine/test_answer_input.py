@@ -17,6 +17,7 @@ from exam_engine.exams.errors import InvalidAnswer
 from exam_engine.exams.models import Answer
 from exam_engine.kernel.cache import MemoryCache
 from item_bank.content import ItemKind
+from tests.conftest import candidate_login_form
 from tests.exam_engine.kinds_bank import as_page_sends, make_kind_session, slots_by_kind
 
 T0 = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
@@ -80,10 +81,7 @@ def test_a_lone_surrogate_sent_by_the_page_gets_a_4xx_and_the_paper_keeps_workin
     """Through the real app: the JSON escape ``\\ud800`` (json.dumps writes it) decodes to a
     lone surrogate."""
     session = make_kind_session(db)
-    page = client.get("/thi/dang-nhap").get_data(as_text=True)
-    client.post("/thi/dang-nhap", data={"candidate_number": "BK0001",
-                                        "session_code": session.session_code,
-                                        "csrf_token": _csrf(page)})
+    candidate_login_form(client, session.session_code, "BK0001")
     token = _csrf(client.get("/thi/").get_data(as_text=True))
     client.post("/thi/bat-dau", data={"csrf_token": token})
     attempt = session.candidates[0].attempt

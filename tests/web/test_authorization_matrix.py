@@ -26,7 +26,7 @@ import re
 import pytest
 
 from exam_engine.kernel.accounts import Role
-from tests.conftest import bank_draft, csrf_token_of, login
+from tests.conftest import bank_draft, candidate_login_form, csrf_token_of, login
 
 CALLERS = ("anon", "admin", "staff", "proctor", "teacher", "reviewer", "student", "candidate")
 
@@ -71,6 +71,14 @@ MATRIX: dict[str, str] = {
     "POST /can-bo/chung-chi/<int:certificate_id>/thu-hoi":     "L    P     P     403   403   403   403   L",
     "GET /can-bo/so-goc":                                      "L    P     P     403   403   403   403   L",
     "GET /giam-thi/":                                          "L    P     P     P     403   403   403   L",
+    # issue 11, who sits: the waiting list, admissions and the exam cards (codes re-issued)
+    "GET /giam-thi/ca-thi/<int:session_id>/cho-vao":           "L    P     P     P     403   403   403   L",
+    "POST /giam-thi/ca-thi/<int:session_id>/cach-dang-nhap":   "L    P     P     403   403   403   403   L",
+    "POST /giam-thi/cho-vao/<int:request_id>":                 "L    P     P     P     403   403   403   L",
+    "POST /giam-thi/ca-thi/<int:session_id>/the-du-thi":       "L    P     P     P     403   403   403   L",
+    "POST /giam-thi/thi-sinh/<int:candidate_id>/the-du-thi":   "L    P     P     P     403   403   403   L",
+    # without a waiting login of its own, nobody has anything to wait for
+    "GET /thi/cho-giam-thi":                                   "C    C     C     C     C     C     C     C",
     # the bank's pages (teachers write, reviewers review, staff run the bank)
     "GET /ngan-hang/":                                         "L    P     P     403   P     P     403   L",
     "GET /ngan-hang/cau-hoi/<int:item_id> [own]":              "L    P     P     403   P     P     403   L",
@@ -166,10 +174,7 @@ def world(app, db, make_user, make_session):
         if caller in USERS:
             tokens[caller] = login(client, f"u_{caller}")
         elif caller == "candidate":
-            page = client.get("/thi/dang-nhap").get_data(as_text=True)
-            response = client.post("/thi/dang-nhap", data={
-                "candidate_number": "BN0001", "session_code": exam.session_code,
-                "csrf_token": csrf_token_of(page)})
+            response = candidate_login_form(client, exam.session_code)
             assert response.status_code == 302, response.get_data(as_text=True)
             tokens[caller] = csrf_token_of(client.get("/thi/").get_data(as_text=True))
         else:
@@ -177,7 +182,8 @@ def world(app, db, make_user, make_session):
         clients[caller] = client
     values = {"session_id": exam.id, "certificate_id": 1, "job_id": "khong-co",
               "sha256": "0" * 64, "extension": "png", "code": "KHONGCO", "filename": "app.css",
-              "action": "gui-phan-bien"}
+              "action": "gui-phan-bien", "request_id": 1,
+              "candidate_id": exam.candidates[0].id}
     objects = {"own": {"item_id": own.item_id, "version_id": own.id},
                "other": {"item_id": other.item_id, "version_id": other.id},
                None: {"item_id": own.item_id, "version_id": own.id}}

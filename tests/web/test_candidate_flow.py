@@ -7,6 +7,7 @@ import re
 import pytest
 
 from exam_engine.kernel.accounts import Role
+from tests.conftest import candidate_login_form
 
 
 def _csrf(html: str) -> str:
@@ -14,10 +15,7 @@ def _csrf(html: str) -> str:
 
 
 def _login_candidate(client, session, number="BN0001"):
-    page = client.get("/thi/dang-nhap").get_data(as_text=True)
-    response = client.post("/thi/dang-nhap", data={
-        "candidate_number": number, "session_code": session.session_code.lower(),
-        "csrf_token": _csrf(page)})
+    response = candidate_login_form(client, session.session_code, number)
     assert response.status_code == 302, response.get_data(as_text=True)
     return _csrf(client.get("/thi/").get_data(as_text=True))
 
@@ -58,13 +56,13 @@ def test_saves_without_the_csrf_token_are_refused(client, make_session):
     assert response.status_code == 400 and response.get_json()["error"] == "CSRFError"
 
 
-def test_wrong_session_code_is_refused_in_vietnamese(client, make_session):
+def test_wrong_login_code_is_refused_in_vietnamese(client, make_session):
     make_session()
     page = client.get("/thi/dang-nhap").get_data(as_text=True)
     response = client.post("/thi/dang-nhap", data={
-        "candidate_number": "BN0001", "session_code": "ZZZZZZ", "csrf_token": _csrf(page)})
+        "candidate_number": "BN0001", "login_code": "ZZZZZZ", "csrf_token": _csrf(page)})
     assert response.status_code == 401
-    assert "Số báo danh hoặc mã ca thi không đúng" in response.get_data(as_text=True)
+    assert "Số báo danh hoặc mã đăng nhập không đúng" in response.get_data(as_text=True)
 
 
 def test_answer_keys_never_reach_the_candidate(client, make_session, db):
@@ -95,7 +93,7 @@ def test_staff_pages_need_a_staff_login(client, make_user, path):
 
 def test_english_is_available(client):
     page = client.get("/thi/dang-nhap?lang=en").get_data(as_text=True)
-    assert "Candidate login" in page and "Session code" in page
+    assert "Candidate login" in page and "Login code" in page
     assert "Thí sinh đăng nhập" in client.get("/thi/dang-nhap?lang=vi").get_data(as_text=True)
 
 

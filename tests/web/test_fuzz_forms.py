@@ -33,6 +33,8 @@ NOT_CRAWLED = {
     "POST /ngan-hang/hang-loat": "the same view as /ngan-hang/gui-phan-bien, which the list's "
     "form posts to; posted below with the list form's fields",
     "POST /ngan-hang/nhap/xac-nhan": "offered only after a preview job; posted below",
+    "POST /giam-thi/cho-vao/<int:request_id>": "offered only while a candidate waits; its one "
+    "input is the id in the URL (tests/proctor/test_admission.py posts an unknown one)",
 }
 
 
@@ -102,7 +104,8 @@ def callers(app, db, make_session, make_user):
         f"/can-bo/ca-thi/{exam.id}/duyet",
         f"/can-bo/ca-thi/{exam.id}/cap-chung-chi", "/ngan-hang/", "/ngan-hang/nhap",
         "/ngan-hang/soan", f"/ngan-hang/cau-hoi/{draft.item_id}/sua",
-        f"/ngan-hang/cau-hoi/{draft.item_id}", f"/ngan-hang/cau-hoi/{waiting.item_id}"]
+        f"/ngan-hang/cau-hoi/{draft.item_id}", f"/ngan-hang/cau-hoi/{waiting.item_id}",
+        "/giam-thi/", f"/giam-thi/ca-thi/{exam.id}/cho-vao"]
     return [(admin, admin_token, admin_pages), (candidate, candidate_token, ["/thi/"])]
 
 

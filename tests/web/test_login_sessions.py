@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import text
 
 from exam_engine.kernel.accounts import Role
-from tests.conftest import candidate_login, csrf_token_of, login
+from tests.conftest import candidate_login, candidate_login_form, csrf_token_of, login
 
 NEW = "mật-khẩu-mới-456"
 
@@ -68,10 +68,7 @@ def test_a_password_change_needs_the_current_password(client, make_user):
 
 def test_a_copied_candidate_cookie_is_refused_after_logout(app, client, make_session):
     session = make_session(n_candidates=1)
-    page = client.get("/thi/dang-nhap").get_data(as_text=True)
-    assert client.post("/thi/dang-nhap", data={
-        "candidate_number": "BN0001", "session_code": session.session_code,
-        "csrf_token": csrf_token_of(page)}).status_code == 302
+    assert candidate_login_form(client, session.session_code).status_code == 302
     thief = _copy_cookie(app, client)
     assert thief.get("/thi/api/paper").status_code == 200
     token = csrf_token_of(client.get("/thi/").get_data(as_text=True))

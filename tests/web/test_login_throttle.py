@@ -7,7 +7,7 @@ import pytest
 
 from exam_engine.kernel.accounts import Role
 from exam_engine.kernel.throttle import MAX_TRIES
-from tests.conftest import csrf_token_of, login
+from tests.conftest import csrf_token_of, login, personal_code_for
 
 RIGHT = "mật-khẩu-123"
 CLOSED_PORT_REDIS = "redis://127.0.0.1:1/0"  # nothing listens there: Redis is "down"
@@ -54,14 +54,15 @@ def test_a_successful_login_starts_the_count_afresh(client, make_user):
 
 def _candidate_try(client, number: str, code: str):
     token = csrf_token_of(client.get("/thi/dang-nhap").get_data(as_text=True))
-    return client.post("/thi/dang-nhap", data={"candidate_number": number, "session_code": code,
+    return client.post("/thi/dang-nhap", data={"candidate_number": number, "login_code": code,
                                                "csrf_token": token})
 
 
 def test_a_candidate_number_is_found_whatever_its_case(client, make_session):
     """Reproduces: 'bn0001' did not find BN0001, so an honest candidate was refused."""
     session = make_session(n_candidates=1)
-    assert _candidate_try(client, " bn0001 ", session.session_code).status_code == 302
+    code = personal_code_for(client.application, session.session_code, "BN0001")
+    assert _candidate_try(client, " bn0001 ", code).status_code == 302
 
 
 def test_case_variants_of_a_candidate_number_share_one_counter(client, make_session):
@@ -70,7 +71,8 @@ def test_case_variants_of_a_candidate_number_share_one_counter(client, make_sess
     variants = ["BN0001", "bn0001", " BN0001", "Bn0001 ", "bN0001"] * 2
     for variant in variants:
         assert _candidate_try(client, variant, "SAIMA1").status_code == 401
-    refused = _candidate_try(client, "bn0001", session.session_code)
+    refused = _candidate_try(client, "bn0001",
+                             personal_code_for(client.application, session.session_code))
     assert refused.status_code == 401 and "Quá nhiều lần" in refused.get_data(as_text=True)
 
 

@@ -8,7 +8,7 @@ from urllib.parse import quote
 import pytest
 
 from exam_engine.kernel.accounts import Role
-from tests.conftest import csrf_token_of, login
+from tests.conftest import candidate_login_form, csrf_token_of, login
 
 PASSWORD = "mật-khẩu-123"
 
@@ -73,10 +73,7 @@ def test_bank_pages_and_the_api_are_not_stored(client, make_user):
 
 def test_every_candidate_answer_is_not_stored(client, make_session):
     session = make_session(n_candidates=1)
-    page = client.get("/thi/dang-nhap").get_data(as_text=True)
-    client.post("/thi/dang-nhap", data={"candidate_number": "BN0001",
-                                        "session_code": session.session_code,
-                                        "csrf_token": csrf_token_of(page)})
+    candidate_login_form(client, session.session_code)
     for path in ("/thi/", "/thi/api/paper"):
         response = client.get(path)
         assert response.status_code == 200, path

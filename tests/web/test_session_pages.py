@@ -18,7 +18,7 @@ from exam_engine.exams.models import Attempt, AttemptItem, Candidate, ExamSessio
 from exam_engine.exams.states import AttemptStatus
 from exam_engine.kernel.db import utcnow
 from item_bank.models import ItemVersion
-from tests.conftest import login
+from tests.conftest import candidate_login_form, login
 
 FORM = {"title": "Kỳ thi tháng 12", "exam_date": "2026-12-05", "room": "Phòng máy 2",
         "exam_council": "Hội đồng thi Sở GD&ĐT Bắc Ninh", "duration_minutes": "35",
@@ -137,15 +137,12 @@ def test_approval_is_confirmed_first_and_absentees_cannot_sit_afterwards(
     row = re.search(r'<tr data-candidate="BN0002">.*?</tr>', _text(approved), re.S).group(0)
     assert "Vắng" in row
 
+    # Issue 11: the absent candidate's personal code is refused at the login itself now (it
+    # used to let him in and refuse the start), so there is no exam page to start from.
     candidate = app.test_client()
-    page = candidate.get("/thi/dang-nhap").get_data(as_text=True)
-    candidate.post("/thi/dang-nhap", data={
-        "candidate_number": "BN0002", "session_code": session.session_code,
-        "csrf_token": re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)})
-    token = re.search(r'name="csrf-token" content="([^"]+)"',
-                      candidate.get("/thi/").get_data(as_text=True)).group(1)
-    refused = candidate.post("/thi/bat-dau", data={"csrf_token": token})
-    assert refused.status_code == 409 and "vắng thi" in _text(refused)
+    refused = candidate_login_form(candidate, session.session_code, "BN0002")
+    assert refused.status_code == 401 and "vắng thi" in _text(refused)
+    assert candidate.get("/thi/").status_code == 302
     db.rollback()
     assert db.get(Attempt, session.candidates[1].attempt.id).status is AttemptStatus.ABSENT
 

@@ -29,6 +29,8 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import select
 
+from tests.conftest import personal_code_in
+
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,11 +96,11 @@ class Browser:
         status, data = self.request(method, path, body=body)
         return status, json.loads(data)
 
-    def log_in(self, candidate_number: str, session_code: str) -> None:
+    def log_in(self, candidate_number: str, login_code: str) -> None:
         status, page = self.request("GET", "/thi/dang-nhap")
         assert status == 200
         status, _ = self.request("POST", "/thi/dang-nhap", form={
-            "candidate_number": candidate_number, "session_code": session_code,
+            "candidate_number": candidate_number, "login_code": login_code,
             "csrf_token": _csrf(page)})
         assert status == 302
         status, page = self.request("GET", "/thi/")
@@ -177,7 +179,9 @@ def test_killing_every_worker_mid_exam_loses_no_acknowledged_answer(gunicorn_ser
     session = make_session(n_candidates=2, per_module=2, duration_minutes=30)
     attempt_id = session.candidates[0].attempt.id
     browser = Browser(port)
-    browser.log_in("BN0001", session.session_code)
+    login_code = personal_code_in(db, session.session_code)
+    db.commit()
+    browser.log_in("BN0001", login_code)
     status, _ = browser.request("POST", "/thi/bat-dau", form={"csrf_token": browser.token})
     assert status == 302
     status, before = browser.json("GET", "/thi/api/paper")
