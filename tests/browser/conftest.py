@@ -167,3 +167,21 @@ def wait_for_paper() -> Callable[[Any], None]:
 @pytest.fixture
 def poll() -> Callable[..., Any]:
     return _poll
+
+
+@pytest.fixture
+def deadline_in(db: Session, wait_for_paper: Callable[[Any], None]) -> Callable[..., None]:
+    """Move an attempt's deadline to ``seconds`` from now and reload its page."""
+
+    def move(page: Any, attempt_id: int, seconds: float) -> None:
+        from datetime import timedelta
+
+        from exam_engine.exams.models import Attempt
+        from exam_engine.kernel.db import utcnow
+        db.rollback()  # SQLite: a write from a stale read snapshot is refused ("locked")
+        db.get(Attempt, attempt_id).deadline = utcnow() + timedelta(seconds=seconds)
+        db.commit()
+        page.reload()
+        wait_for_paper(page)
+
+    return move

@@ -104,15 +104,10 @@ def test_newer_local_answer_survives_a_reload_and_wins_after_reconnect(db, sitti
     expect(page.locator("#save-status")).to_have_text("Đã lưu")
 
 
-def test_countdown_at_zero_ends_the_exam_and_later_saves_are_refused(db, sitting,
-                                                                     wait_for_paper):
+def test_countdown_at_zero_ends_the_exam_and_later_saves_are_refused(
+        db, sitting, deadline_in):
     context, page, attempt_id = sitting
-    db.rollback()  # SQLite: a write from a stale read snapshot is refused ("locked")
-    attempt = db.get(Attempt, attempt_id)
-    attempt.deadline = utcnow() + timedelta(seconds=3)
-    db.commit()
-    page.reload()
-    wait_for_paper(page)
+    deadline_in(page, attempt_id, 3)
     assert re.fullmatch(r"00:0[0-3]", page.locator("#clock").inner_text())
 
     page.wait_for_url(re.compile(r"/thi/ket-qua$"), timeout=10_000)

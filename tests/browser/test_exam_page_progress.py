@@ -6,7 +6,6 @@ the browser's own "no internet" error)."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from exam_engine.exams.models import Attempt
 from exam_engine.exams.states import AttemptStatus
-from exam_engine.kernel.db import utcnow
 
 pytestmark = pytest.mark.browser
 
@@ -64,15 +62,10 @@ def test_a_flagged_question_is_marked_by_a_sign_and_words_not_colour_alone(sitti
     expect(button).not_to_have_attribute("aria-label", re.compile("đánh dấu"))
 
 
-def test_time_up_while_offline_stays_on_a_calm_page_then_shows_the_result(db, sitting,
-                                                                          wait_for_paper):
+def test_time_up_while_offline_stays_on_a_calm_page_then_shows_the_result(
+        db, sitting, deadline_in):
     context, page, attempt_id = sitting
-    db.rollback()  # SQLite: a write from a stale read snapshot is refused ("locked")
-    attempt = db.get(Attempt, attempt_id)
-    attempt.deadline = utcnow() + timedelta(seconds=4)
-    db.commit()
-    page.reload()
-    wait_for_paper(page)
+    deadline_in(page, attempt_id, 4)
     context.set_offline(True)
     page.locator("#question .options input").nth(0).check()  # kept in the outbox
     expect(page.locator("#time-up")).to_be_visible(timeout=10_000)
