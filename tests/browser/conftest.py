@@ -185,3 +185,13 @@ def deadline_in(db: Session, wait_for_paper: Callable[[Any], None]) -> Callable[
         wait_for_paper(page)
 
     return move
+
+
+@pytest.fixture
+def sitting(db: Session, make_session: Any, new_context: Any, start_exam: Any) -> Any:
+    """One candidate of a six-question session, exam started, paper loaded."""
+    exam = make_session(n_candidates=1, per_module=1)
+    attempt_id = exam.candidates[0].attempt.id
+    context = new_context()
+    page = start_exam(context, "BN0001", exam.session_code)
+    return context, page, attempt_id

@@ -51,16 +51,6 @@ def outbox(page: Any) -> dict[str, Any]:
     }""")
 
 
-@pytest.fixture
-def sitting(db: Session, make_session, new_context, start_exam):
-    """One candidate of a six-question session, exam started, paper loaded."""
-    exam = make_session(n_candidates=1, per_module=1)
-    attempt_id = exam.candidates[0].attempt.id
-    context = new_context()
-    page = start_exam(context, "BN0001", exam.session_code)
-    return context, page, attempt_id
-
-
 def test_offline_answers_wait_in_the_outbox_then_reach_the_server(db, sitting, poll):
     context, page, attempt_id = sitting
     context.set_offline(True)

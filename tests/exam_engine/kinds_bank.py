@@ -7,7 +7,7 @@ Shared by the delivery tests and the browser test. Not a test module: imported, 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -103,3 +103,12 @@ def shown_positions(slot: AttemptItem, version: ItemVersion, ids: list[str]) -> 
     """The shown positions of the choice ids ``ids`` on this candidate's form."""
     originals = [i for i, part in enumerate(version.content["choices"]) if part["id"] in ids]
     return sorted(slot.option_order.index(o) for o in originals)
+
+
+def start_kind_attempt(db: Session, now: datetime) -> Attempt:
+    """The started attempt of a one-candidate session whose form has every kind once."""
+    from exam_engine.exams import delivery
+    attempt = make_kind_session(db).candidates[0].attempt
+    delivery.start_attempt(db, attempt.id, now)
+    db.commit()
+    return attempt

@@ -18,7 +18,12 @@ from exam_engine.exams.models import Answer
 from exam_engine.kernel.cache import MemoryCache
 from item_bank.content import ItemKind
 from tests.conftest import candidate_login_form
-from tests.exam_engine.kinds_bank import as_page_sends, make_kind_session, slots_by_kind
+from tests.exam_engine.kinds_bank import (
+    as_page_sends,
+    make_kind_session,
+    slots_by_kind,
+    start_kind_attempt,
+)
 
 T0 = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 
@@ -32,10 +37,7 @@ UNSTORABLE = {
 
 @pytest.fixture
 def started(db):
-    attempt = make_kind_session(db).candidates[0].attempt
-    delivery.start_attempt(db, attempt.id, T0)
-    db.commit()
-    return attempt
+    return start_kind_attempt(db, T0)
 
 
 def _save(db, attempt_id, position, response):

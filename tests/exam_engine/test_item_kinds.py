@@ -28,6 +28,7 @@ from tests.exam_engine.kinds_bank import (
     make_kind_session,
     shown_positions,
     slots_by_kind,
+    start_kind_attempt,
 )
 
 T0 = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
@@ -36,11 +37,7 @@ NON_CHOICE = [kind for kind in ItemKind if kind not in (ItemKind.SINGLE, ItemKin
 
 @pytest.fixture
 def started(db):
-    """The started attempt of a one-candidate session whose form has every kind once."""
-    attempt = make_kind_session(db).candidates[0].attempt
-    delivery.start_attempt(db, attempt.id, T0)
-    db.commit()
-    return attempt
+    return start_kind_attempt(db, T0)
 
 
 def _save(db, attempt_id, position, *, response=None, selected=(), seq=1, cache=None):
