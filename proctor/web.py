@@ -21,9 +21,16 @@ from exam_engine.kernel.db import utcnow
 from exam_engine.kernel.i18n import localized
 from exam_engine.kernel.web_context import current_user, db, roles_required
 from proctor.admission import admit, session_of_request, set_login_mode, waiting_list
+from proctor.audit import action_token
 from proctor.cards import issue_card, issue_cards, render_exam_cards
 
 proctor_bp = Blueprint("proctor", __name__, url_prefix="/giam-thi", template_folder="templates")
+
+
+@proctor_bp.app_context_processor
+def _action_token() -> dict[str, object]:
+    # every proctor form that changes state carries a one-time key (proctor.audit)
+    return {"action_token": action_token}
 
 
 @proctor_bp.get("/")

@@ -87,3 +87,16 @@ class InvalidRoster(ExamError):
 
 class InvalidAnswer(ExamError):
     http_status = 422
+
+
+class AttemptPaused(ExamError):
+    """A proctor paused this attempt (its clock stands still): no saves until he resumes."""
+
+    http_status = 409
+
+
+class MovedAway(LoginEnded):
+    """The proctor moved the candidate to another computer: this browser stops saving (its
+    answers acknowledged so far are on the server; the new computer carries on)."""
+
+    http_status = 409

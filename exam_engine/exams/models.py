@@ -6,10 +6,21 @@ import secrets
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    Enum,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from exam_engine.exams.states import AttemptStatus, LoginMode, SessionStatus
+from exam_engine.exams.states import AttemptStatus, LoginMode, SanctionLevel, SessionStatus
 from exam_engine.kernel.db import Base, UTCDateTime, utcnow
 
 
@@ -110,6 +121,9 @@ class Attempt(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
     extra_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    # While PAUSED: when the clock stopped (resuming moves the deadline by the pause's length).
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    paused_seconds: Mapped[int] = mapped_column(Integer, default=0)  # all pauses so far
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Keys the opaque part ids this attempt's page sees (exam_engine.exams.part_tokens); it
     # never leaves the server, so the ids tell nothing about the parts or the key.
@@ -165,6 +179,41 @@ class Answer(Base):
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class ResponseLogEntry(Base):
+    """Every acknowledged change of every answer (append-only, apart from ``answers``, which
+    keeps only the latest): what a multiple-choice appeal re-checks and the forensics read.
+    One row per written save: (attempt, position, seq) is unique, as a seq is written once."""
+
+    __tablename__ = "response_log"
+    __table_args__ = (UniqueConstraint("attempt_id", "position", "seq"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    selected: Mapped[Any] = mapped_column(JSON)   # as stored in ``answers`` (part ids)
+    flagged: Mapped[bool] = mapped_column(default=False)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime())  # the server's time
+    # The browser's count of time spent on this question so far (ms), as it reported it.
+    client_ms_on_item: Mapped[int | None] = mapped_column(Integer)
+
+
+class AttemptSanction(Base):
+    """A sanction decided against an attempt (append-only); grading applies the most severe.
+    The proctor's incident report (``proctor.models.Incident``) points here."""
+
+    __tablename__ = "attempt_sanctions"
+    __table_args__ = (UniqueConstraint("attempt_id", "level"),)  # a double click decides once
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), index=True)
+    level: Mapped[SanctionLevel] = mapped_column(_enum(SanctionLevel))
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class Result(Base):
     """A graded result (append-only: a re-grade is a new row that supersedes the old)."""
 
@@ -180,4 +229,7 @@ class Result(Base):
     passed: Mapped[bool]
     theta: Mapped[float | None] = mapped_column(Float)
     theta_se: Mapped[float | None] = mapped_column(Float)
+    # A sanction's effect (AttemptSanction): the level applied and the percent before it.
+    sanction: Mapped[str | None] = mapped_column(String(20))
+    percent_before_sanction: Mapped[float | None] = mapped_column(Float)
     graded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

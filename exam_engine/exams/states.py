@@ -8,6 +8,7 @@ import enum
 class AttemptStatus(enum.StrEnum):
     ASSIGNED = "assigned"        # form assembled at scheduling, not yet started
     IN_PROGRESS = "in_progress"  # started; the server's deadline runs
+    PAUSED = "paused"            # a proctor stopped his clock: no saves; resume moves the deadline
     SUBMITTED = "submitted"      # closed by the candidate or by the server at the deadline; graded
     ABSENT = "absent"            # never started before the session closed (vắng thi)
 
@@ -15,6 +16,9 @@ class AttemptStatus(enum.StrEnum):
 ALLOWED_TRANSITIONS: frozenset[tuple[AttemptStatus, AttemptStatus]] = frozenset({
     (AttemptStatus.ASSIGNED, AttemptStatus.IN_PROGRESS),
     (AttemptStatus.IN_PROGRESS, AttemptStatus.SUBMITTED),
+    (AttemptStatus.IN_PROGRESS, AttemptStatus.PAUSED),
+    (AttemptStatus.PAUSED, AttemptStatus.IN_PROGRESS),
+    (AttemptStatus.PAUSED, AttemptStatus.SUBMITTED),   # a proctor's force-submit while paused
     (AttemptStatus.ASSIGNED, AttemptStatus.ABSENT),
 })
 
@@ -45,3 +49,12 @@ class IllegalTransition(ValueError):
     def __init__(self, current: AttemptStatus, target: AttemptStatus) -> None:
         super().__init__(f"attempt cannot go from {current.value} to {target.value}")
         self.current, self.target = current, target
+
+
+class SanctionLevel(enum.StrEnum):
+    """Sanctions as the national exam rules grade them (DOMAIN.md), mildest first."""
+
+    REPRIMAND = "khien_trach"   # khiển trách: −25 % of the test's score
+    WARNING = "canh_cao"        # cảnh cáo: −50 %
+    EXPELLED = "dinh_chi"       # đình chỉ thi: 0, and excluded
+

@@ -21,6 +21,14 @@ def current_locale() -> str:
     return session.get("lang") or current_app.config["DEFAULT_LOCALE"]
 
 
+def add_english(entries: dict[str, str]) -> None:
+    """Add a package's English (its pages' strings) to ``EN``; one source, one English."""
+    clash = {text for text, english in entries.items() if EN.get(text, english) != english}
+    if clash:
+        raise ValueError(f"two English texts for {sorted(clash)[:5]}")
+    EN.update(entries)
+
+
 def gettext(text: str) -> str:
     return EN.get(text, text) if current_locale() == "en" else text
 

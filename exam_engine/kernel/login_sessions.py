@@ -25,6 +25,10 @@ from exam_engine.kernel.db import Base, UTCDateTime, utcnow
 # out, stops working by the next morning (an exam sitting is far shorter).
 MAX_AGE = timedelta(hours=12)
 
+ENDED_LOGOUT = "logout"
+ENDED_PASSWORD = "password"
+ENDED_MOVED = "moved"   # the proctor moved the candidate to another computer (issue 11)
+
 
 class LoginSession(Base):
     __tablename__ = "login_sessions"
@@ -37,6 +41,8 @@ class LoginSession(Base):
     attempt_id: Mapped[int | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Why it ended, for the browser that held it: ENDED_LOGOUT, ENDED_MOVED, ENDED_PASSWORD.
+    ended_reason: Mapped[str | None] = mapped_column(String(20))
 
 
 def token_hash(token: str) -> str:
@@ -69,23 +75,31 @@ def end_login_session(db: Session, token: str, now: datetime | None = None) -> N
     """Logout: this id (and so every copy of the cookie carrying it) stops working."""
     db.execute(update(LoginSession)
                .where(LoginSession.id_hash == token_hash(token), LoginSession.ended_at.is_(None))
-               .values(ended_at=now or utcnow()))
+               .values(ended_at=now or utcnow(), ended_reason=ENDED_LOGOUT))
 
 
 def end_user_login_sessions(db: Session, user_id: int, now: datetime | None = None) -> int:
     """End every session of this user (a password change, a disabled account); how many."""
     result = db.execute(update(LoginSession)
                         .where(LoginSession.user_id == user_id, LoginSession.ended_at.is_(None))
-                        .values(ended_at=now or utcnow()))
+                        .values(ended_at=now or utcnow(), ended_reason=ENDED_PASSWORD))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def end_attempt_login_sessions(db: Session, attempt_id: int, now: datetime | None = None) -> int:
+def end_attempt_login_sessions(db: Session, attempt_id: int, now: datetime | None = None, *,
+                               reason: str = ENDED_MOVED, keep: str | None = None) -> int:
     """End every session of this candidate's attempt (e.g. the invigilator moves him to a
-    spare computer and the old one must not keep writing); how many."""
-    result = db.execute(update(LoginSession)
-                        .where(LoginSession.attempt_id == attempt_id,
-                               LoginSession.ended_at.is_(None))
-                        .values(ended_at=now or utcnow()))
+    spare computer and the old one must not keep writing) but ``keep`` (an id hash); how many."""
+    query = update(LoginSession).where(LoginSession.attempt_id == attempt_id,
+                                       LoginSession.ended_at.is_(None))
+    if keep is not None:
+        query = query.where(LoginSession.id_hash != keep)
+    result = db.execute(query.values(ended_at=now or utcnow(), ended_reason=reason))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
+
+
+def ended_reason(db: Session, id_hash: str) -> str | None:
+    """Why this login session ended (None while live or unknown)."""
+    row = db.get(LoginSession, id_hash)
+    return None if row is None else row.ended_reason

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from exam_engine.kernel.translations_en import EN
+from exam_engine.kernel.translations_en import EN as KERNEL_EN
+from proctor.english import EN as PROCTOR_EN
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = sorted(p for p in ROOT.glob("*/templates/**/*.html") if ".venv" not in p.parts)
+EN = {**KERNEL_EN, **PROCTOR_EN}
 LITERAL = re.compile(r"""_\(\s*(["'])(.+?)\1\s*\)""")
 
 

@@ -1,0 +1,4 @@
+"""English for the actions pages."""
+
+EN: dict[str, str] = {
+}

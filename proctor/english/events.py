@@ -1,0 +1,4 @@
+"""English for the events pages."""
+
+EN: dict[str, str] = {
+}

@@ -1,0 +1,4 @@
+"""English for the forensics pages."""
+
+EN: dict[str, str] = {
+}

@@ -1,0 +1,4 @@
+"""English for the live pages."""
+
+EN: dict[str, str] = {
+}

@@ -1,0 +1,4 @@
+"""English for the rooms pages."""
+
+EN: dict[str, str] = {
+}

@@ -1,0 +1,4 @@
+"""English for the seb pages."""
+
+EN: dict[str, str] = {
+}
