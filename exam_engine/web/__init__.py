@@ -24,6 +24,7 @@ def register_blueprints(app: Flask) -> None:
     from proctor.english import EN as PROCTOR_EN
     from proctor.events_web import events_bp
     from proctor.forensics_web import forensics_bp
+    from proctor.incidents_web import incidents_bp
     from proctor.live_web import live_bp
     from proctor.rooms_web import rooms_bp
     from proctor.seb_web import seb_bp
@@ -31,7 +32,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, candidate_bp, staff_bp, certs_staff_bp, public_bp, teacher_bp,
                       bank_api_bp, media_bp, proctor_bp, rooms_bp, actions_bp, live_bp, events_bp,
-                      seb_bp, forensics_bp):
+                      seb_bp, forensics_bp, incidents_bp):
         app.register_blueprint(blueprint)
     add_english(PROCTOR_EN)
     register_error_handlers(app)

@@ -1,0 +1,4 @@
+"""English for the incidents pages."""
+
+EN: dict[str, str] = {
+}
