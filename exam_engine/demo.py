@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 from sqlalchemy import select
@@ -19,6 +20,8 @@ from exam_engine.kernel.db import utcnow
 from item_bank.seed import load_basic_bank, load_requirements
 from item_bank.seeding import seed_items, seed_requirements
 from proctor.login_codes import issue_login_code
+from proctor.photos import set_photo
+from proctor.room_setup import assign_seats_automatically, create_room, set_room_proctors
 
 DEMO_PASSWORD = "demo-2026"
 DEMO_USERS = (
@@ -67,5 +70,39 @@ def seed_demo(db: Session, today: date) -> dict[str, int]:
         for candidate in candidates:
             issue_login_code(db, candidate, utcnow(),
                              code=DEMO_LOGIN_CODES[candidate.candidate_number])
+        _seat_the_demo_room(db, session.id, staff_id=staff.id if staff else None,
+                            candidates=candidates)
         counts["sessions"] = 1
     return counts
+
+
+def _seat_the_demo_room(db: Session, session_id: int, *, staff_id: int | None,
+                        candidates) -> None:
+    """One room of 2 × 3 seats (B3 kept spare for a move), the five candidates seated,
+    the proctor giamthi in charge, and a placeholder photo each. The room is not open: the
+    proctor opens it (as on an exam day) before anyone can start."""
+    proctor = db.scalar(select(User).where(User.username == "giamthi"))
+    room = create_room(db, session_id, name="Phòng máy 1", rows=2, columns=3, spare_seats=["B3"])
+    actor = staff_id or (proctor.id if proctor else None)
+    now = utcnow()
+    if proctor is not None and actor is not None:
+        set_room_proctors(db, room.id, [proctor.id], actor_id=actor, now=now)
+    if actor is not None:
+        assign_seats_automatically(db, session_id, actor_id=actor, now=now)
+    for candidate in candidates:
+        set_photo(db, candidate.id, _placeholder_photo(candidate.full_name),
+                  file=f"{candidate.candidate_number}.png", actor_id=actor, now=now)
+
+
+def _placeholder_photo(full_name: str) -> bytes:
+    """A plain portrait placeholder with the initials (the demo has no real photos)."""
+    from PIL import Image, ImageDraw
+    image = Image.new("RGB", (300, 400), (214, 226, 240))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((95, 70, 205, 190), fill=(150, 168, 190))        # head
+    draw.rounded_rectangle((50, 210, 250, 420), 90, fill=(150, 168, 190))  # shoulders
+    initials = "".join(word[0] for word in full_name.split()[-2:])
+    draw.text((150, 130), initials, fill=(255, 255, 255), anchor="mm", font_size=48)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()

@@ -3,7 +3,9 @@
 ``render_exam_cards(cards) -> bytes`` is a pure renderer (reportlab, the DejaVu fonts of
 ``certs/fonts`` embedded, so Vietnamese is never mangled). ``issue_cards`` is the use case:
 it gives every candidate who has not started a NEW personal code — printing is the one moment
-a plain code exists, so printing again voids the codes of the earlier print.
+a plain code exists, so printing again voids the codes of the earlier print. A card carries
+the candidate's photo when he has one, and his room and seat once he is seated
+(``proctor.rooms``); a session without rooms prints its own room name.
 """
 
 from __future__ import annotations
@@ -18,15 +20,20 @@ from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy.orm import Session
 
 from certs.pdf import BOLD, REGULAR, register_fonts
-from exam_engine.exams.errors import ExamError
+from exam_engine.exams.errors import ExamError, NotFound
 from exam_engine.exams.models import Candidate, ExamSession
 from exam_engine.exams.states import AttemptStatus, LoginMode
 from exam_engine.kernel.legal_time import VIETNAM
 from proctor.login_codes import issue_login_code
+from proctor.models import CandidatePhoto
+from proctor.photos import photo_of, photos_of
+from proctor.room_setup import seats_by_candidate
+from proctor.rooms import get_room, room_candidates, seat_of
 
 
 class NoCardToIssue(ExamError):
@@ -43,6 +50,8 @@ class ExamCard:
     time: str             # "07:30" or "" when the session has no sitting window
     session_title: str
     login_code: str | None  # None: no personal code (already started, or admission only)
+    seat: str = ""          # "" while not seated
+    photo_jpeg: bytes | None = None
 
 
 PAGE_W, PAGE_H = A4
@@ -78,19 +87,23 @@ def render_exam_cards(cards: Sequence[ExamCard]) -> bytes:
 def _draw_card(canvas: Canvas, card: ExamCard, x: float, y: float) -> None:
     canvas.setStrokeColor(NAVY)
     canvas.rect(x + 4, y + 4, CARD_W - 8, CARD_H - 8)
-    # photo placeholder (4x6 ratio): the photo itself comes with the rooms-and-photos slice
-    canvas.rect(x + 14, y + CARD_H - 100, 56, 80)
-    canvas.setFont(REGULAR, 6.5)
-    canvas.drawCentredString(x + 42, y + CARD_H - 62, "Ảnh 4×6")
+    canvas.rect(x + 14, y + CARD_H - 100, 56, 80)  # the photo's frame, 4x6 ratio
+    if card.photo_jpeg is not None:
+        canvas.drawImage(ImageReader(io.BytesIO(card.photo_jpeg)), x + 15, y + CARD_H - 99,
+                         54, 78, preserveAspectRatio=True, anchor="c")
+    else:
+        canvas.setFont(REGULAR, 6.5)
+        canvas.drawCentredString(x + 42, y + CARD_H - 62, "Ảnh 4×6")
     canvas.setFillColor(NAVY)
     canvas.setFont(BOLD, 12)
     canvas.drawString(x + 80, y + CARD_H - 28, "THẺ DỰ THI")
     canvas.setFillColor(HexColor("#000000"))
     text_x, line = x + 80, y + CARD_H - 44
+    seat = (("Chỗ ngồi", card.seat),) if card.seat else ()  # a session without rooms: none
     for label, value in (("Họ và tên", card.full_name),
                          ("Số báo danh", card.candidate_number),
                          ("Ngày sinh", card.date_of_birth.strftime("%d/%m/%Y")),
-                         ("Phòng thi", card.room),
+                         ("Phòng thi", card.room), *seat,
                          ("Ngày thi", card.exam_date.strftime("%d/%m/%Y")
                           + (f", {card.time}" if card.time else ""))):
         canvas.setFont(REGULAR, 8)
@@ -115,14 +128,30 @@ def _draw_card(canvas: Canvas, card: ExamCard, x: float, y: float) -> None:
     renderPDF.draw(drawing, canvas, x + CARD_W - QR_SIZE - 12, y + 10)
 
 
-def issue_cards(db: Session, session: ExamSession, now: datetime) -> list[ExamCard]:
-    """The cards of a session, in số báo danh order, with fresh personal codes for those who
-    have not started (a started attempt's code is spent; see ``issue_card``)."""
+def issue_cards(db: Session, session: ExamSession, now: datetime,
+                room_id: int | None = None) -> list[ExamCard]:
+    """The cards of a session (in số báo danh order) or of one room (in seat order), with
+    fresh personal codes for those who have not started (a started attempt's code is spent;
+    see ``issue_card``)."""
     wants_codes = session.login_mode is not LoginMode.ADMISSION
+    if room_id is None:
+        candidates = list(session.candidates)
+        seats = {cid: (room.name, seat) for cid, (room, seat)
+                 in seats_by_candidate(db, session.id).items()}
+    else:
+        room = get_room(db, room_id)
+        if room.exam_session_id != session.id:
+            raise NotFound(f"Phòng thi số {room_id} không thuộc ca thi này.",
+                           f"room {room_id} is not in this session")
+        placed = room_candidates(db, room.id)
+        candidates = [c for c, _seat in placed]
+        seats = {c.id: (room.name, seat) for c, seat in placed}
+    photos = photos_of(db, [c.id for c in candidates])
     return [_card(candidate, issue_login_code(db, candidate, now) if wants_codes and (
                   candidate.attempt is not None
-                  and candidate.attempt.status is AttemptStatus.ASSIGNED) else None)
-            for candidate in session.candidates]
+                  and candidate.attempt.status is AttemptStatus.ASSIGNED) else None,
+                  seats.get(candidate.id), photos.get(candidate.id))
+            for candidate in candidates]
 
 
 def issue_card(db: Session, candidate: Candidate, now: datetime) -> ExamCard:
@@ -135,13 +164,17 @@ def issue_card(db: Session, candidate: Candidate, now: datetime) -> ExamCard:
             AttemptStatus.ASSIGNED, AttemptStatus.IN_PROGRESS):
         raise NoCardToIssue(f"Thí sinh {candidate.candidate_number} không còn làm bài được.",
                         f"candidate {candidate.candidate_number} can no longer sit")
-    return _card(candidate, issue_login_code(db, candidate, now))
+    placed = seat_of(db, candidate.id)
+    return _card(candidate, issue_login_code(db, candidate, now),
+                 (placed[0].name, placed[1]) if placed else None, photo_of(db, candidate.id))
 
 
-def _card(candidate: Candidate, code: str | None) -> ExamCard:
+def _card(candidate: Candidate, code: str | None, placed: tuple[str, str] | None,
+          photo: CandidatePhoto | None) -> ExamCard:
     session = candidate.session
     opens = session.sitting_opens_at
+    room, seat = placed if placed else (session.room, "")
     return ExamCard(candidate.candidate_number, candidate.full_name, candidate.date_of_birth,
-                    session.room, session.exam_date,
+                    room, session.exam_date,
                     opens.astimezone(VIETNAM).strftime("%H:%M") if opens else "",
-                    session.title, code)
+                    session.title, code, seat, photo.data if photo else None)

@@ -169,6 +169,7 @@ class ActionKind(enum.StrEnum):
     INCIDENT = "incident"
     SANCTION = "sanction"
     PHOTO = "photo"
+    SEB = "seb"
 
 
 class ProctorAction(Base):
@@ -221,7 +222,7 @@ class ExamEvent(Base):
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
                                     primary_key=True)
-    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), index=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"))  # the unique index leads with it
     client_seq: Mapped[int | None] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(30))
     client_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

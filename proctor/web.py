@@ -19,10 +19,12 @@ from exam_engine.exams.models import Candidate, ExamSession
 from exam_engine.kernel.accounts import Role
 from exam_engine.kernel.db import utcnow
 from exam_engine.kernel.i18n import localized
+from exam_engine.kernel.redirects import safe_next_path
 from exam_engine.kernel.web_context import current_user, db, roles_required
 from proctor.admission import admit, session_of_request, set_login_mode, waiting_list
 from proctor.audit import action_token
 from proctor.cards import issue_card, issue_cards, render_exam_cards
+from proctor.models import ExamRoom, RoomProctor
 
 proctor_bp = Blueprint("proctor", __name__, url_prefix="/giam-thi", template_folder="templates")
 
@@ -40,7 +42,13 @@ def rooms():
                                .group_by(Candidate.exam_session_id)).all())
     sessions = db().scalars(select(ExamSession).order_by(ExamSession.exam_date.desc(),
                                                          ExamSession.id.desc())).all()
-    return render_template("proctor/rooms.html", sessions=sessions, counts=counts)
+    user = current_user()
+    mine: dict[int, list[ExamRoom]] = {}  # the rooms this proctor is assigned to, by session
+    for room in db().scalars(select(ExamRoom).join(RoomProctor, RoomProctor.room_id == ExamRoom.id)
+                             .where(RoomProctor.user_id == (user.id if user else -1))
+                             .order_by(ExamRoom.name)):
+        mine.setdefault(room.exam_session_id, []).append(room)
+    return render_template("proctor/rooms.html", sessions=sessions, counts=counts, mine=mine)
 
 
 def _session_or_404(session_id: int) -> ExamSession:
@@ -76,15 +84,18 @@ def login_mode(session_id: int):
 @proctor_bp.post("/cho-vao/<int:request_id>")
 @roles_required(Role.PROCTOR, Role.STAFF)
 def admit_candidate(request_id: int):
+    """Admit a waiting login; a second login's admission moves the candidate to it."""
     session = session_of_request(db(), request_id)
     if session is None:
         abort(404, localized(f"Không có yêu cầu vào phòng số {request_id}.",
                              f"no admission request {request_id}"))
     user = current_user()
     assert user is not None  # roles_required
-    admit(db(), request_id, user.id, utcnow())
+    admit(db(), request_id, user, utcnow(), reason=request.form.get("reason", ""),
+          idempotency_key=request.form.get("idempotency_key"))
     flash(localized("Đã cho thí sinh vào phòng thi.", "Candidate admitted."))
-    return redirect(url_for("proctor.waiting", session_id=session.id))
+    return redirect(safe_next_path(request.form.get("next"))
+                    or url_for("proctor.waiting", session_id=session.id))
 
 
 @proctor_bp.post("/ca-thi/<int:session_id>/the-du-thi")

@@ -2,7 +2,9 @@
 
 Each candidate keeps its own Flask session cookie by hand (no cookie jar: it is cheaper, and
 aiohttp's jar refuses cookies from an IP address anyway). Every acknowledged save is kept, with
-the response it carried in the page's own ids, to be checked after the run (``verify.py``).
+the response it carried in the page's own ids, to be checked after the run (``verify.py``), and
+so is every acknowledged event of the batches the page sends off the answer path
+(``POST /thi/api/su-kien``, one batch every ``--event-every`` s).
 
 Like the page, a candidate knows its questions only from the paper it receives: kinds, option
 counts and the opaque part ids come from ``/thi/api/paper``, never from the database, so the
@@ -107,6 +109,17 @@ class Ack:
     seq: int
     response: Any
     planted_drop: bool = False
+    ms_on_item: int | None = None  # the page's time on the question sent with the save
+
+
+@dataclass(frozen=True)
+class EventAck:
+    """An acknowledged event: its per-attempt seq, kind and the client's time (epoch ms)."""
+
+    seq: int
+    kind: str
+    at_ms: int
+    planted_drop: bool = False
 
 
 @dataclass
@@ -118,8 +131,12 @@ class Candidate:
     seq: list[int] = field(default_factory=list)
     acks: list[Ack] = field(default_factory=list)
     ready: bool = False  # logged in, started, paper loaded
-    drop_every: int = 0  # self-check: mark every n-th save to be dropped by dropping_app
+    drop_every: int = 0  # self-check: mark every n-th save (and batch) for dropping_app
     sent: int = 0
+    event_seq: int = 0  # the page's per-attempt event counter
+    event_outbox: list[dict[str, Any]] = field(default_factory=list)  # sent, not yet acked
+    event_acks: list[EventAck] = field(default_factory=list)
+    batches_sent: int = 0
 
 
 class HttpError(Exception):
@@ -208,11 +225,16 @@ async def load_paper(client: Client, candidate: Candidate, stats: Stats) -> None
     stats.ok(time.perf_counter() - began)
 
 
-def _body(position: int, response: Any, seq: int) -> dict[str, Any]:
+def _body(position: int, response: Any, seq: int,
+          ms_on_item: int | None = None) -> dict[str, Any]:
     """The save as exam.js sends it: every kind, choice included, as its ``response`` in the
     paper's opaque ids (the page sent a choice's shown positions, ``selected``, until
-    2026-12-05; the server still takes both)."""
-    return {"position": position, "response": response, "flagged": False, "seq": seq}
+    2026-12-05; the server still takes both), with the time spent on the question so far
+    (``ms_on_item``, for the response log; issue 11)."""
+    body = {"position": position, "response": response, "flagged": False, "seq": seq}
+    if ms_on_item is not None:
+        body["ms_on_item"] = ms_on_item
+    return body
 
 
 def _acknowledged(body: bytes, position: int, seq: int) -> bool:
@@ -236,7 +258,8 @@ async def save(client: Client, candidate: Candidate, stats: Stats, rng: random.R
     response = random_response(question, rng)
     candidate.seq[position] += 1
     seq = candidate.seq[position]
-    payload = _body(position, response, seq)
+    ms_on_item = rng.randrange(1_000, 600_000)
+    payload = _body(position, response, seq, ms_on_item)
     candidate.sent += 1
     planted = bool(candidate.drop_every) and candidate.sent % candidate.drop_every == 0
     if planted:
@@ -250,7 +273,7 @@ async def save(client: Client, candidate: Candidate, stats: Stats, rng: random.R
         return
     stats.ok(time.perf_counter() - began)
     if _acknowledged(body, position, seq):
-        candidate.acks.append(Ack(position, seq, response, planted))
+        candidate.acks.append(Ack(position, seq, response, planted, ms_on_item))
     else:
         stats.fail("200 without this save's ack")
 
@@ -284,6 +307,82 @@ async def back_to_back_saves(client: Client, candidates: list[Candidate], stats:
     while time.perf_counter() < until and candidates:
         await save(client, candidates[i % len(candidates)], stats, rng)
         i += 1
+
+
+EVENTS_PATH = "/thi/api/su-kien"
+# What a sitting page mostly reports: the heartbeat, and now and then a look elsewhere.
+_NOTABLE_EVENTS = (("tab_hidden", "tab_visible"), ("blur", "focus"), ("copy",), ("paste",))
+
+
+def _new_events(candidate: Candidate, rng: random.Random) -> list[dict[str, Any]]:
+    """This batch's new events, numbered on from the candidate's counter: a heartbeat, and
+    one time in four a pair like tab hidden / visible."""
+    kinds = ["heartbeat"]
+    if rng.random() < 0.25:
+        kinds[:0] = rng.choice(_NOTABLE_EVENTS)
+    now_ms = int(time.time() * 1000)
+    events = []
+    for offset, kind in enumerate(kinds):
+        candidate.event_seq += 1
+        events.append({"seq": candidate.event_seq, "kind": kind,
+                       "at": now_ms - 10 * (len(kinds) - 1 - offset),
+                       "detail": {"bench": True} if kind != "heartbeat" else {}})
+    return events
+
+
+def _acked_events(body: bytes) -> set[int] | None:
+    """The seqs the server's JSON acknowledges (``ok`` true, ``acked`` a list), else None."""
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(answer, dict) or answer.get("ok") is not True \
+            or not isinstance(answer.get("acked"), list):
+        return None
+    return {seq for seq in answer["acked"] if isinstance(seq, int) and not isinstance(seq, bool)}
+
+
+async def send_events(client: Client, candidate: Candidate, stats: Stats,
+                      rng: random.Random) -> None:
+    """One batch, as the page sends it: the events not yet acknowledged, then the new ones.
+    Acknowledged events are remembered; the rest stay in the outbox for the next batch."""
+    candidate.event_outbox.extend(_new_events(candidate, rng))
+    batch = list(candidate.event_outbox)
+    payload: dict[str, Any] = {"events": batch, "client_now": int(time.time() * 1000)}
+    candidate.batches_sent += 1
+    planted = bool(candidate.drop_every) and candidate.batches_sent % candidate.drop_every == 0
+    if planted:
+        payload["bench_drop"] = True  # dropping_app acknowledges it and never stores it
+    began = time.perf_counter()
+    try:
+        body = await client.call(candidate, "POST", EVENTS_PATH, expect=200, json=payload,
+                                 headers={"X-CSRFToken": candidate.token})
+    except HttpError as error:
+        stats.fail(error.kind)
+        return
+    acked = _acked_events(body)
+    if acked is None:
+        stats.fail("200 without an events ack")
+        return
+    stats.ok(time.perf_counter() - began)
+    for event in batch:
+        if event["seq"] in acked:
+            candidate.event_acks.append(EventAck(event["seq"], event["kind"], event["at"],
+                                                 planted))
+    candidate.event_outbox = [e for e in candidate.event_outbox if e["seq"] not in acked]
+
+
+async def paced_events(client: Client, candidate: Candidate, stats: Stats, *, every: float,
+                       until: float, rng: random.Random) -> None:
+    """A batch every `every` s (±20 %), the first at a random point of the first interval, so
+    N candidates send N / `every` batches per second; one batch in flight at a time."""
+    due = time.perf_counter() + rng.uniform(0, every)
+    while due < until:
+        now = time.perf_counter()
+        if due > now:
+            await asyncio.sleep(due - now)
+        await send_events(client, candidate, stats, rng)
+        due += every * rng.uniform(0.8, 1.2)
 
 
 async def submit(client: Client, candidate: Candidate, stats: Stats, released: float) -> None:

@@ -1,67 +1,45 @@
-"""Checking every acknowledged save, not only the last one per question.
+"""Checking every acknowledged save and every acknowledged event, not only the last answer.
 
 The `answers` table keeps one row per question, so a save that was acknowledged and then lost
-is invisible there once a later save of the same question lands. Before the run the benchmark
-installs, in its own database only, a trigger that copies every write to `answers` into
-`bench_answer_log` (in the same transaction, so a row there means that write was committed).
-After the run each acknowledged save must have its row there, by (attempt, question, seq),
-holding exactly the response that was sent; and each question's final row must be its latest
-acknowledged save. Stored answers are in part ids; they are turned into the page's opaque ids
-with the app's own mapping (``part_tokens``) to be compared with what the simulator sent.
+is invisible there once a later save of the same question lands. The app's own response log
+(`response_log`, issue 11) holds every save that wrote `answers`, written in the same
+transaction: after the run each acknowledged save must have its row there, by (attempt,
+question, seq), holding exactly the response (and the time on the question) that was sent; and each question's final row in
+`answers` must be its latest acknowledged save. Stored answers are in part ids; they are turned
+into the page's opaque ids with the app's own mapping (``part_tokens``) to be compared with
+what the simulator sent. Each acknowledged event must be in `exam_events` by (attempt,
+client seq), with the kind and the client's time that were sent.
 
-Cost: one extra row insert per save inside the save's transaction (an unlogged table on
-PostgreSQL); the floor has no such trigger, so it is measured against the save path.
+Until issue 11 a trigger installed for the benchmark kept that log (`bench_answer_log`); the
+app's own log replaces it, so the run measures the save path as it is, log included. A
+checkout from before the response log (``run.py --app-dir … --check final``) writes no log:
+only the final rows can be checked then (``verify_saves(..., final_only=True)``).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
-from exam_engine.exams.models import Answer, Attempt, AttemptItem, Candidate
+from exam_engine.exams.models import Answer, Attempt, AttemptItem, Candidate, ResponseLogEntry
 from exam_engine.exams.part_tokens import QuestionTokens, content_fields, response_in_tokens
 from exam_engine.kernel.db import make_engine
 from item_bank.content import content_from_json
 from item_bank.models import ItemVersion
+from proctor.models import ExamEvent
 
 from .simulator import CHOICE_KINDS
 from .simulator import Candidate as SimulatedCandidate
 
-LOG = "bench_answer_log"
 SaveKey = tuple[str, int, int]  # (số báo danh, position, seq)
-
-_POSTGRES_LOG = f"""
-CREATE UNLOGGED TABLE {LOG} AS SELECT attempt_id, position, seq, selected FROM answers WITH NO DATA;
-CREATE FUNCTION {LOG}_row() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  INSERT INTO {LOG} VALUES (NEW.attempt_id, NEW.position, NEW.seq, NEW.selected);
-  RETURN NULL;
-END $$;
-CREATE TRIGGER {LOG} AFTER INSERT OR UPDATE ON answers
-  FOR EACH ROW EXECUTE FUNCTION {LOG}_row();
-"""
-_SQLITE_LOG = [
-    f"CREATE TABLE {LOG} (attempt_id INTEGER, position INTEGER, seq INTEGER, selected TEXT)",
-    *(f"CREATE TRIGGER {LOG}_{event.lower()} AFTER {event} ON answers BEGIN "
-      f"INSERT INTO {LOG} VALUES (NEW.attempt_id, NEW.position, NEW.seq, NEW.selected); END"
-      for event in ("INSERT", "UPDATE")),
-]
-
-
-def install_answer_log(url: str) -> None:
-    """The log table and its trigger, in the benchmark's own (fresh) database."""
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.exec_driver_sql(_POSTGRES_LOG)
-        else:
-            for statement in _SQLITE_LOG:
-                conn.exec_driver_sql(statement)
-    engine.dispose()
+EventKey = tuple[str, int]      # (số báo danh, client seq)
+LOG = ResponseLogEntry.__table__
+EVENTS = ExamEvent.__table__
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def canonical(kind: str, response: Any) -> Any:
@@ -82,6 +60,14 @@ class Verdict:
     lost: list[SaveKey] = field(default_factory=list)       # acked, never written
     altered: list[SaveKey] = field(default_factory=list)    # written with other content
     stale: list[tuple[str, int]] = field(default_factory=list)  # final row ≠ latest ack
+    final_only: bool = False  # no response log to check against (a checkout from before it)
+
+
+@dataclass
+class EventVerdict:
+    checked: int = 0
+    lost: list[EventKey] = field(default_factory=list)      # acked, not in exam_events
+    altered: list[EventKey] = field(default_factory=list)   # stored with another kind or time
 
 
 class _Forms:
@@ -112,22 +98,23 @@ class _Forms:
         return canonical(kind, response_in_tokens(kind, stored, tokens))
 
 
-def verify_saves(url: str, candidates: Iterable[SimulatedCandidate]) -> Verdict:
-    """Every acknowledged save against the write log and the final `answers` rows."""
+def verify_saves(url: str, candidates: Iterable[SimulatedCandidate], *,
+                 final_only: bool = False) -> Verdict:
+    """Every acknowledged save against the response log and the final `answers` rows
+    (``final_only``: the final rows alone, for an app that writes no response log)."""
     engine = make_engine(url)
-    decode = engine.dialect.name == "sqlite"  # the trigger copied JSON text there
     with engine.connect() as conn:
         forms = _Forms(conn)
-        logged: dict[tuple[int, int, int], Any] = {
-            (attempt_id, position, seq): json.loads(value) if decode and value else value
-            for attempt_id, position, seq, value in conn.execute(
-                text(f"SELECT attempt_id, position, seq, selected FROM {LOG}"))}
+        logged: dict[tuple[int, int, int], tuple[Any, int | None]] = {} if final_only else {
+            (attempt_id, position, seq): (value, ms) for attempt_id, position, seq, value, ms in
+            conn.execute(select(LOG.c.attempt_id, LOG.c.position, LOG.c.seq, LOG.c.selected,
+                                LOG.c.client_ms_on_item))}
         final = {(attempt_id, position): (seq, value) for attempt_id, position, seq, value in
                  conn.execute(select(Answer.attempt_id, Answer.position, Answer.seq,
                                      Answer.selected))}
     engine.dispose()
 
-    verdict = Verdict()
+    verdict = Verdict(final_only=final_only)
     for candidate in candidates:
         number = candidate.seat.candidate_number
         attempt_id = forms.attempt_of[number]
@@ -136,16 +123,45 @@ def verify_saves(url: str, candidates: Iterable[SimulatedCandidate]) -> Verdict:
             verdict.checked += 1
             key = (number, ack.position, ack.seq)
             latest[ack.position] = max(latest.get(ack.position, 0), ack.seq)
+            if final_only:
+                continue
             written = (attempt_id, ack.position, ack.seq)
             if written not in logged:
                 verdict.lost.append(key)
                 continue
             kind = forms.kind(number, ack.position)
-            if forms.as_page_sees(number, ack.position, logged[written]) != \
-                    canonical(kind, ack.response):
+            value, ms_on_item = logged[written]
+            if forms.as_page_sees(number, ack.position, value) != canonical(kind, ack.response) \
+                    or ms_on_item != ack.ms_on_item:
                 verdict.altered.append(key)
         for position, seq in latest.items():
             stored_seq, _ = final.get((attempt_id, position), (0, None))
             if stored_seq < seq:
                 verdict.stale.append((number, position))
+    return verdict
+
+
+def verify_events(url: str, candidates: Iterable[SimulatedCandidate]) -> EventVerdict:
+    """Every acknowledged event against `exam_events`: there by (attempt, client seq), with
+    the kind and the client's time (to the millisecond) that were sent."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        attempt_of = {number: attempt_id for number, attempt_id in conn.execute(
+            select(Candidate.candidate_number, Attempt.id)
+            .join(Attempt, Attempt.candidate_id == Candidate.id))}
+        stored = {(attempt_id, seq): (kind, at) for attempt_id, seq, kind, at in conn.execute(
+            select(EVENTS.c.attempt_id, EVENTS.c.client_seq, EVENTS.c.kind, EVENTS.c.client_at)
+            .where(EVENTS.c.client_seq.is_not(None)))}
+    engine.dispose()
+
+    verdict = EventVerdict()
+    for candidate in candidates:
+        number = candidate.seat.candidate_number
+        for ack in candidate.event_acks:
+            verdict.checked += 1
+            row = stored.get((attempt_of[number], ack.seq))
+            if row is None:
+                verdict.lost.append((number, ack.seq))
+            elif row != (ack.kind, EPOCH + timedelta(milliseconds=ack.at_ms)):
+                verdict.altered.append((number, ack.seq))
     return verdict

@@ -1,6 +1,7 @@
 """Candidate use cases during the exam: log in, start or resume, the paper, submit.
 
-The server's clock is the only clock: deadline = start + duration + granted extra time.
+The server's clock is the only clock: deadline = start + duration + granted extra time, moved
+on by every pause (``clock``: a proctor's pause, resume, extra time and force-submit).
 Saving an answer, the hot path, lives in ``saving.py``.
 """
 
@@ -14,9 +15,24 @@ from sqlalchemy.orm import Session
 
 from exam_engine.exams.ability import eap_from_versions
 from exam_engine.exams.answer_input import is_storable
-from exam_engine.exams.errors import NotFound, NotStarted, SessionNotOpen
-from exam_engine.exams.grading import CHOICE_KINDS, grade, graded_item, ticked_options
-from exam_engine.exams.models import Answer, Attempt, AttemptItem, Candidate, ExamSession, Result
+from exam_engine.exams.errors import AttemptPaused, NotFound, NotStarted, SessionNotOpen
+from exam_engine.exams.grading import (
+    CHOICE_KINDS,
+    apply_sanction,
+    grade,
+    graded_item,
+    most_severe_sanction,
+    ticked_options,
+)
+from exam_engine.exams.models import (
+    Answer,
+    Attempt,
+    AttemptItem,
+    AttemptSanction,
+    Candidate,
+    ExamSession,
+    Result,
+)
 from exam_engine.exams.part_tokens import (
     QuestionTokens,
     content_fields,
@@ -25,7 +41,7 @@ from exam_engine.exams.part_tokens import (
 )
 from exam_engine.exams.results import current_result
 from exam_engine.exams.sitting import ensure_open_for_sitting
-from exam_engine.exams.states import AttemptStatus, SessionStatus
+from exam_engine.exams.states import AttemptStatus, SanctionLevel, SessionStatus
 from exam_engine.exams.transitions import transition
 from exam_engine.kernel.text import identifier_key, nfc
 from item_bank.models import ItemVersion
@@ -68,9 +84,12 @@ def get_attempt(db: Session, attempt_id: int, *, lock: bool = False) -> Attempt:
 
 
 def seconds_left(attempt: Attempt, now: datetime) -> float:
-    """Time left by the server's clock, in seconds (fractional: the page must not end early)."""
+    """Time left by the server's clock, in seconds (fractional: the page must not end early).
+    While a proctor has paused the attempt the clock stands still at the pause."""
     if attempt.deadline is None:
         return float(attempt.candidate.session.duration_minutes * 60 + attempt.extra_seconds)
+    if attempt.status is AttemptStatus.PAUSED and attempt.paused_at is not None:
+        now = attempt.paused_at
     return max(0.0, (attempt.deadline - now).total_seconds())
 
 
@@ -87,6 +106,11 @@ def start_attempt(db: Session, attempt_id: int, now: datetime, *,
         raise _marked_absent()
     if attempt.status is AttemptStatus.ASSIGNED:
         ensure_open_for_sitting(attempt.candidate.session, now)
+        if db.scalar(select(AttemptSanction.id).where(
+                AttemptSanction.attempt_id == attempt.id,
+                AttemptSanction.level == SanctionLevel.EXPELLED)) is not None:
+            raise SessionNotOpen("Thí sinh đã bị đình chỉ thi: không được bắt đầu làm bài.",
+                                 "the candidate was expelled from this test and may not start")
         duration = attempt.candidate.session.duration_minutes
         attempt.started_at = now
         attempt.deadline = now + timedelta(minutes=duration, seconds=attempt.extra_seconds)
@@ -103,7 +127,10 @@ def _marked_absent() -> SessionNotOpen:
 def answers_final(attempt: Attempt, now: datetime, grace_seconds: int) -> bool:
     """The one deadline rule: saves are taken until deadline + grace, and nothing — the page,
     the API, the sweeper, ``close-expired`` — closes an attempt on the deadline's behalf before
-    then, so the grace never depends on who looks first (issue 10, hole 10)."""
+    then, so the grace never depends on who looks first (issue 10, hole 10). A paused
+    attempt's clock stands still: its stored deadline is not final (resuming moves it)."""
+    if attempt.status is AttemptStatus.PAUSED:
+        return False
     return attempt.deadline is not None and now > attempt.deadline + timedelta(
         seconds=grace_seconds)
 
@@ -178,21 +205,33 @@ def grade_attempt(db: Session, attempt: Attempt) -> Result:
               for slot, version in rows]
     session = attempt.candidate.session
     summary = grade(graded, session.pass_percent)
+    # θ is a measurement of ability from the item scores, not a score: no sanction touches it
     theta, theta_se = eap_from_versions([version for _, version in rows], summary.item_scores)
+    # the most severe sanction decided so far (exam_engine.exams.sanctions) lowers the score
+    sanctioned = most_severe_sanction(db.scalars(
+        select(AttemptSanction.level).where(AttemptSanction.attempt_id == attempt.id)))
+    summary = apply_sanction(summary, sanctioned, session.pass_percent)
     current = current_result(db, attempt.id)
     previous = current.id if current is not None else None
     # n_correct counts items with full credit; percent and module_scores carry the exact credit
     result = Result(attempt_id=attempt.id, supersedes_id=previous, n_correct=summary.n_correct,
                     n_items=summary.n_items, percent=summary.percent,
                     module_scores=summary.modules, passed=summary.passed,
-                    theta=theta, theta_se=theta_se)
+                    theta=theta, theta_se=theta_se, sanction=summary.sanction,
+                    percent_before_sanction=summary.percent_before_sanction)
     db.add(result)
     return result
 
 
-def submit_attempt(db: Session, attempt_id: int, *, actor: str, now: datetime) -> Result:
-    """Close and grade the attempt. Idempotent: submitting again returns the same result."""
+def submit_attempt(db: Session, attempt_id: int, *, actor: str, now: datetime,
+                   allow_paused: bool = False) -> Result:
+    """Close and grade the attempt. Idempotent: submitting again returns the same result.
+    A paused attempt is closed only by a proctor (``clock.force_submit``, which ends the pause
+    first and passes ``allow_paused``); anyone else is told it is paused."""
     attempt = get_attempt(db, attempt_id, lock=True)
+    if attempt.status is AttemptStatus.PAUSED and not allow_paused:
+        raise AttemptPaused("Bài thi đang tạm dừng: hãy chờ cán bộ coi thi cho làm tiếp.",
+                            "the invigilator has paused the attempt; wait until it resumes")
     if attempt.status is AttemptStatus.SUBMITTED:
         result = current_result(db, attempt.id)
         assert result is not None
@@ -214,7 +253,8 @@ def submit_attempt(db: Session, attempt_id: int, *, actor: str, now: datetime) -
 
 def finalize_expired_attempts(db: Session, now: datetime, grace_seconds: int = 0) -> int:
     """Submit every attempt whose deadline plus grace has passed (``answers_final``). Safe to
-    run anywhere, often: the sweeper thread of each gunicorn worker and ``close-expired``."""
+    run anywhere, often: the sweeper thread of each gunicorn worker and ``close-expired``.
+    Only running attempts: a paused one's clock stands still, whatever its stored deadline."""
     expired = db.scalars(select(Attempt.id).where(
         Attempt.status == AttemptStatus.IN_PROGRESS,
         Attempt.deadline < now - timedelta(seconds=grace_seconds))).all()

@@ -100,3 +100,11 @@ class MovedAway(LoginEnded):
     answers acknowledged so far are on the server; the new computer carries on)."""
 
     http_status = 409
+
+    def __init__(self) -> None:  # one message wherever the old computer hears it
+        super().__init__(
+            "Bạn đã được cán bộ coi thi chuyển sang máy khác: máy này không lưu bài nữa. Mọi "
+            "câu trả lời đã lưu vẫn còn trên máy chủ; hãy làm tiếp ở máy cán bộ coi thi chỉ định.",
+            "The invigilator moved you to another computer: this one no longer saves answers. "
+            "Every saved answer is kept on the server; carry on at the computer the "
+            "invigilator showed you.")

@@ -13,9 +13,10 @@ gaps … right).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from exam_engine.exams.states import SanctionLevel
 from item_bank.content import ItemContent, ItemKind, content_from_json
 from item_bank.types import InvalidResponse, item_type
 
@@ -68,6 +69,8 @@ class GradeSummary:
     modules: dict[str, dict[str, float]] = field(default_factory=dict)
     item_scores: tuple[float, ...] = ()  # each item's credit
     credit: float = 0.0         # Σ credit, exact
+    sanction: str | None = None                  # the SanctionLevel value applied, if any
+    percent_before_sanction: float | None = None  # the percent the answers earned
 
 
 def to_original(selected_shown: Iterable[int], option_order: Sequence[int]) -> frozenset[int]:
@@ -120,3 +123,45 @@ def grade(items: Sequence[GradedItem], pass_percent: float) -> GradeSummary:
     n_full = sum(1 for score in scores if is_full_credit(score))
     return GradeSummary(n_full, len(items), percent, percent >= pass_percent,
                         dict(sorted(modules.items())), scores, round(total, 6))
+
+
+#: What each sanction leaves of the test's score (DOMAIN.md, the national exam rules): khiển
+#: trách −25 %, cảnh cáo −50 %, đình chỉ thi → 0 (and the candidate is excluded: never passes).
+SANCTION_FACTORS: Mapping[SanctionLevel, float] = {
+    SanctionLevel.REPRIMAND: 0.75, SanctionLevel.WARNING: 0.5, SanctionLevel.EXPELLED: 0.0}
+_SEVERITY = {level: rank for rank, level in enumerate(SanctionLevel)}  # declared mildest first
+
+
+def most_severe_sanction(levels: Iterable[SanctionLevel | str]) -> SanctionLevel | None:
+    """The sanction grading applies when an attempt has several (None: it has none)."""
+    return max((SanctionLevel(level) for level in levels), key=_SEVERITY.__getitem__,
+               default=None)
+
+
+def apply_sanction(summary: GradeSummary, level: SanctionLevel | str | None,
+                   pass_percent: float) -> GradeSummary:
+    """The summary after a sanction: the percent (total and per module) times the level's
+    factor, ``passed`` recomputed against ``pass_percent``; an expelled candidate never passes,
+    even where the pass mark is 0. Without a sanction the summary is returned unchanged.
+
+    What the answers earned stays as it was: ``n_correct``, ``credit``, ``item_scores`` and
+    each module's ``correct``/``items`` are facts about the paper, not the score (and the IRT
+    ability estimated from the item scores is a measurement, which a sanction does not
+    change). Each module's ``percent`` is scaled by the same factor, because a certificate
+    counts a module as passed by its own percent (``certs.eligibility.modules_passed``): a
+    sanction must lower it as it lowers the total; the module keeps its unscaled percent as
+    ``percent_before_sanction``.
+    """
+    if level is None:
+        return summary
+    level = SanctionLevel(level)
+    factor = SANCTION_FACTORS[level]
+    modules = {code: {**entry, "percent": round(100.0 * entry["correct"] * factor
+                                                / entry["items"], 2),
+                      "percent_before_sanction": entry["percent"]}
+               for code, entry in summary.modules.items()}
+    n_items = summary.n_items or 1  # an empty form earned 0 whatever the factor
+    percent = round(100.0 * summary.credit * factor / n_items, 2)
+    passed = level is not SanctionLevel.EXPELLED and percent >= pass_percent
+    return replace(summary, percent=percent, passed=passed, modules=modules,
+                   sanction=level.value, percent_before_sanction=summary.percent)

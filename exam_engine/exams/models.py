@@ -189,7 +189,7 @@ class ResponseLogEntry(Base):
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
                                     primary_key=True)
-    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), index=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"))  # the unique index leads with it
     position: Mapped[int] = mapped_column(Integer)
     seq: Mapped[int] = mapped_column(Integer)
     selected: Mapped[Any] = mapped_column(JSON)   # as stored in ``answers`` (part ids)

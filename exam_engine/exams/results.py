@@ -52,10 +52,12 @@ def session_results(db: Session, session: ExamSession) -> list[ResultRow]:
 
 
 def still_sitting(db: Session, session: ExamSession) -> list[Candidate]:
-    """Candidates whose attempt is still open (started, deadline and grace not yet over)."""
+    """Candidates whose attempt is still open (started, deadline and grace not yet over), or
+    paused by a proctor: a paused clock stands still, so its stored deadline ends nothing."""
     return list(db.scalars(select(Candidate).join(Attempt)
                            .where(Candidate.exam_session_id == session.id,
-                                  Attempt.status == AttemptStatus.IN_PROGRESS)
+                                  Attempt.status.in_((AttemptStatus.IN_PROGRESS,
+                                                      AttemptStatus.PAUSED)))
                            .order_by(Candidate.candidate_number)))
 
 

@@ -379,4 +379,12 @@ EN: dict[str, str] = {
     "Mã cấp lúc": "Code issued at",
     "In thẻ mới": "Print a new card",
     "Cách đăng nhập": "Login mode",
+    "Coi thi": "Invigilation",
+    "Phòng thi, chỗ ngồi và ảnh": "Rooms, seats and photos",
+    "Theo dõi các phòng thi": "Watch the rooms",
+    "Kết quả đã áp dụng hình thức kỷ luật": "A sanction was applied to this result",
+    "khiển trách (trừ 25 % điểm)": "reprimand (25 % of the score deducted)",
+    "cảnh cáo (trừ 50 % điểm)": "warning (50 % of the score deducted)",
+    "đình chỉ thi (0 điểm)": "expelled from the test (score 0)",
+    "trước khi áp dụng": "before it",
 }

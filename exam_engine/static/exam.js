@@ -14,8 +14,16 @@
   let deadlineAt = 0;          // performance.now() at which the server's deadline falls
   let closed = false;
   let finishing = false;       // the clock ran out: last saves go out, then the submit
+  let frozenLeft = null;       // seconds shown while a proctor's pause stops the clock
+  let held = false;            // paused or moved away: saves wait in the outbox
   const typing = new Map();    // typed answers waiting for the pause: position -> timer
   const TYPING_PAUSE_MS = 600;
+
+  // Time on each question (ms, cumulative on this computer), sent with every save for the
+  // response log: counted while the question is shown, the page visible and the clock running.
+  const TIME_ON = "exam-time:" + attemptId;
+  const timeOn = JSON.parse(localStorage.getItem(TIME_ON) || "{}");
+  let countingSince = null;    // performance.now() since the current question is counted
 
   const readOutbox = () => JSON.parse(localStorage.getItem(OUTBOX) || "{}");
   const writeOutbox = (box) => localStorage.setItem(OUTBOX, JSON.stringify(box));
@@ -156,8 +164,19 @@
     }
   }
 
+  function countTime(running) {
+    const now = performance.now();
+    if (countingSince !== null && questions.length) {
+      const position = questions[current].position;
+      timeOn[position] = (timeOn[position] || 0) + (now - countingSince);
+    }
+    countingSince = running ? now : null;
+  }
+  const counting = () => !document.hidden && frozenLeft === null && !closed;
+
   function show(i) {
     commitTyping();
+    countTime(counting());  // the time so far goes to the question being left
     current = Math.max(0, Math.min(questions.length - 1, i));
     renderQuestion();
     renderNavigator();
@@ -167,10 +186,13 @@
     clearTimeout(typing.get(q.position));  // this save carries what was typed so far
     typing.delete(q.position);
     q.seq += 1;
+    countTime(countingSince !== null);
+    localStorage.setItem(TIME_ON, JSON.stringify(timeOn));
     const box = readOutbox();
     box[q.position] = { position: q.position,
                         response: isChoice(q) ? choiceResponse(q) : q.response,
-                        flagged: q.flagged, seq: q.seq };
+                        flagged: q.flagged, seq: q.seq,
+                        ms_on_item: Math.round(timeOn[q.position] || 0) };
     writeOutbox(box);   // durable on this computer before it leaves it
     renderNavigator();
     flush();
@@ -208,7 +230,7 @@
   // Callers share one drain: awaiting flush() waits for the drain already under way.
   let draining = null;
   function flush() {
-    if (closed && !finishing) return Promise.resolve();
+    if (held || (closed && !finishing)) return Promise.resolve();
     if (!draining) draining = drain().finally(() => { draining = null; });
     return draining;
   }
@@ -243,7 +265,11 @@
         writeOutbox(box);
         showProblem(entry.position, "");
       } else if (response.status === 409) {
-        const err = await response.json();
+        const err = await response.json().catch(() => ({}));
+        if (err.error === "AttemptPaused" || err.error === "MovedAway") {
+          if (window.ExamEvents) window.ExamEvents.refused(err.error);  // kept in the outbox
+          return;
+        }
         closeExam(err.message);
         return;
       } else if (response.status === 422) {
@@ -273,12 +299,12 @@
   }
 
   function tick() {
-    const remaining = deadlineAt - performance.now();
+    const remaining = frozenLeft === null ? deadlineAt - performance.now() : frozenLeft * 1000;
     const left = Math.max(0, Math.ceil(remaining / 1000));
     const m = Math.floor(left / 60), s = left % 60;
     el("clock").textContent = String(m).padStart(2, "0") + ":" + String(s).padStart(2, "0");
     el("clock").classList.toggle("urgent", left <= 300);
-    if (remaining <= 0 && !closed) {
+    if (remaining <= 0 && !closed && frozenLeft === null) {
       // Time is up by the server's clock: no more answers; send what is queued (the server
       // grants a short grace), then ask for the submit so the page learns the result.
       commitTyping();
@@ -292,12 +318,25 @@
   // Time is up: send what is queued, then the submit, and go to the result only once the
   // server has answered. With the network down, navigating would show the browser's own
   // "no internet" page; instead a calm notice says the answers are kept here, and we retry.
+  // A submit that closed the exam (or found it closed). A 409 because a proctor paused it, or
+  // moved the candidate to another computer, closes nothing: the outbox must be kept.
+  async function submitted(response) {
+    if (response.ok) return true;
+    if (response.status !== 409) return false;
+    const err = await response.clone().json().catch(() => ({}));
+    if (err.error === "AttemptPaused" || err.error === "MovedAway") {
+      if (window.ExamEvents) window.ExamEvents.refused(err.error);
+      return false;
+    }
+    return true;
+  }
+
   async function finishWhenReachable() {
     for (;;) {
       if (await flushAll(2)) {
         try {
           const response = await post(root.dataset.submitUrl, {});
-          if (response.ok || response.status === 409) {
+          if (await submitted(response)) {
             writeOutbox({});
             window.location.href = root.dataset.resultUrl;
             return;
@@ -315,7 +354,7 @@
     commitTyping();
     if (!(await flushAll(5))) { setStatus(T.offline, "warn"); return; }
     const response = await post(root.dataset.submitUrl, {});
-    if (response.ok || response.status === 409) {
+    if (await submitted(response)) {
       closed = true;
       writeOutbox({});
       window.location.href = root.dataset.resultUrl;
@@ -353,6 +392,47 @@
     flush();
   }
 
+  // What exam-events.js does to the page when the server's state changes (a proctor's pause,
+  // extra time, a move): the clock follows the server's seconds left; saves wait meanwhile.
+  window.ExamPage = {
+    pause(secondsLeft) {
+      commitTyping();  // into the outbox: sent after the resume
+      countTime(false);
+      held = true;
+      frozenLeft = secondsLeft === null ? Math.max(0, (deadlineAt - performance.now()) / 1000)
+                                        : secondsLeft;
+      tick();
+      return frozenLeft;
+    },
+    resume(secondsLeft) {
+      frozenLeft = null;
+      held = false;
+      countTime(counting());
+      deadlineAt = performance.now() + secondsLeft * 1000;
+      tick();
+      flush();
+    },
+    sync(secondsLeft) {  // extra time, or drift: only a real difference moves the clock
+      const at = performance.now() + secondsLeft * 1000;
+      if (frozenLeft === null && !closed && Math.abs(at - deadlineAt) > 1500) {
+        deadlineAt = at;
+        tick();
+      }
+    },
+    stop() {  // moved to another computer: nothing more from here (the outbox is kept)
+      commitTyping();
+      countTime(false);
+      held = true;
+      closed = true;
+      finishing = false;
+      frozenLeft = Math.max(0, (deadlineAt - performance.now()) / 1000);
+      setStatus("", "");
+      if (questions.length) renderQuestion();
+      tick();
+    },
+    position: () => (questions.length ? questions[current].position : null),
+  };
+
   el("prev").addEventListener("click", () => show(current - 1));
   el("next").addEventListener("click", () => show(current + 1));
   el("flag").addEventListener("change", (e) => {
@@ -368,6 +448,7 @@
   el("confirm-no").addEventListener("click", () => el("confirm").close());
   el("confirm-yes").addEventListener("click", () => { el("confirm").close(); submit(); });
   window.addEventListener("online", flush);
+  document.addEventListener("visibilitychange", () => countTime(counting()));
   window.addEventListener("pagehide", commitTyping);  // into the outbox before a reload
   load();
 })();

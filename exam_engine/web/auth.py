@@ -3,9 +3,20 @@ personal code and/or a proctor's admission, as the session's ``login_mode`` says
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from typing import Any
 
-from exam_engine.exams.errors import ExamError
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from exam_engine.exams.errors import ExamError, MovedAway
 from exam_engine.kernel.accounts import (
     AccountError,
     Role,
@@ -15,7 +26,12 @@ from exam_engine.kernel.accounts import (
 )
 from exam_engine.kernel.db import utcnow
 from exam_engine.kernel.i18n import gettext, localized
-from exam_engine.kernel.login_sessions import begin_login_session, end_login_session
+from exam_engine.kernel.login_sessions import (
+    ENDED_MOVED,
+    begin_login_session,
+    end_login_session,
+    ended_reason,
+)
 from exam_engine.kernel.redirects import safe_next_path
 from exam_engine.kernel.throttle import count_try, forget_tries, login_key
 from exam_engine.kernel.web_context import (
@@ -24,9 +40,11 @@ from exam_engine.kernel.web_context import (
     db,
     forget_login,
     keep_writes_of_refusal,
+    login_session_hash,
     roles_required,
 )
-from proctor.admission import enter_if_admitted, sign_in
+from proctor.admission import enter_if_admitted, request_reason, sign_in
+from proctor.models import AdmissionReason
 
 auth_bp = Blueprint("auth", __name__)
 
@@ -84,7 +102,8 @@ def candidate_login():
         else:
             try:
                 outcome = sign_in(db(), number, request.form.get("login_code", ""), utcnow(),
-                                  request.remote_addr)
+                                  request.remote_addr, user_agent=request.user_agent.string,
+                                  own_login=login_session_hash())
             except ExamError as refused:
                 error = localized(refused.message_vi, refused.message_en)
             else:
@@ -110,7 +129,35 @@ def waiting():
         log_in_candidate(attempt_id)
         return redirect(url_for("candidate.exam"))
     # The Refresh header polls without a script (the page's CSP needs none for it).
-    return render_template("candidate_waiting.html"), 200, {"Refresh": "3"}
+    second = request_reason(db(), request_id) is AdmissionReason.SECOND_LOGIN
+    return render_template("candidate_waiting.html", second_login=second), 200, {"Refresh": "3"}
+
+
+# The candidate's pages a moved browser is told about (the answer save says it itself, in
+# its guarded write; the others answer 409 "moved" instead of a bare login redirect).
+_TOLD_WHEN_MOVED = frozenset({"candidate.exam", "candidate.start", "candidate.paper",
+                              "candidate.submit", "candidate.result"})
+
+
+@auth_bp.app_url_value_preprocessor
+def _tell_a_moved_browser(endpoint: str | None, _values: dict[str, Any] | None) -> None:
+    """A browser whose candidate the proctor moved to another computer is told so (409,
+    ``MovedAway``: the error page, or problem details to the exam page's script), not sent to
+    the login page as if it had logged out.
+
+    A url value preprocessor because it runs before every ``before_request`` function, and so
+    before the login check (``web_context.install_login_session_checks``) makes the browser
+    anonymous and forgets which login it held. One primary-key read, on these pages only."""
+    if endpoint not in _TOLD_WHEN_MOVED or session.get("attempt_id") is None:
+        return
+    login = login_session_hash()
+    if login is None:
+        return
+    with current_app.extensions["db_read_sessions"]() as unit:
+        moved = ended_reason(unit, login) == ENDED_MOVED
+    if moved:
+        forget_login()
+        raise MovedAway()
 
 
 def log_in_candidate(attempt_id: int) -> None:
@@ -119,7 +166,11 @@ def log_in_candidate(attempt_id: int) -> None:
 
 
 def _log_in(*, user_id: int | None = None, attempt_id: int | None = None) -> None:
-    """A fresh cookie (no fixation) carrying a new server-side session id."""
+    """A fresh cookie (no fixation) carrying a new server-side session id; the login this
+    browser held before ends (no copy of the old cookie lives on beside the new one)."""
+    previous = session.get(SESSION_ID)
+    if isinstance(previous, str):
+        end_login_session(db(), previous)
     forget_login()
     session[SESSION_ID] = begin_login_session(db(), user_id=user_id, attempt_id=attempt_id)
     if user_id is not None:

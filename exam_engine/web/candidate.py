@@ -31,6 +31,8 @@ from exam_engine.kernel.web_context import (
     forget_login,
     login_session_hash,
 )
+from proctor.exam_page import page_settings
+from proctor.rooms import ensure_may_start
 
 candidate_bp = Blueprint("candidate", __name__, url_prefix="/thi")
 
@@ -56,15 +58,24 @@ def exam():
     if attempt.status is AttemptStatus.SUBMITTED:
         return redirect(url_for("candidate.result"))
     session_ = attempt.candidate.session
-    template = "exam.html" if attempt.status is AttemptStatus.IN_PROGRESS else "instructions.html"
+    # A paused attempt keeps its exam page (a reload during a pause must not send the
+    # candidate back to the instructions): its saves are refused until the proctor resumes.
+    sitting = attempt.status in (AttemptStatus.IN_PROGRESS, AttemptStatus.PAUSED)
+    template = "exam.html" if sitting else "instructions.html"
+    settings = page_settings(db(), attempt)  # larger text, full screen (issue 11)
     return render_template(template, attempt=attempt, candidate=attempt.candidate,
-                           exam=session_, seconds_left=delivery.seconds_left(attempt, now))
+                           exam=session_, seconds_left=delivery.seconds_left(attempt, now),
+                           large_text=settings.large_text,
+                           require_fullscreen=settings.require_fullscreen)
 
 
 @candidate_bp.post("/bat-dau")
 @candidate_required
 def start():
-    delivery.start_attempt(db(), _attempt_id(), utcnow(),
+    now = utcnow()
+    # The room's gate (issue 11): open, within the late window or let in late by a proctor.
+    ensure_may_start(db(), delivery.get_attempt(db(), _attempt_id(), lock=True), now)
+    delivery.start_attempt(db(), _attempt_id(), now,
                            grace_seconds=current_app.config["SAVE_GRACE_SECONDS"])
     return redirect(url_for("candidate.exam"))
 
@@ -104,8 +115,9 @@ def save_answer():
             db(), cache(), _attempt_id(), position=position, selected=selected,
             flagged=bool(body.get("flagged", False)), seq=seq, now=utcnow(),
             grace_seconds=current_app.config["SAVE_GRACE_SECONDS"],
-            response=body.get("response"), login_hash=login_hash)
-    except LoginEnded:
+            response=body.get("response"), login_hash=login_hash,
+            ms_on_item=body.get("ms_on_item"))  # checked by the service (422 naming it)
+    except LoginEnded:  # MovedAway too (409): the proctor moved him to another computer
         forget_login()
         raise
     return jsonify(ok=True, position=saved.position, seq=saved.seq,

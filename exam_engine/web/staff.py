@@ -17,7 +17,7 @@ from flask import (
 from sqlalchemy import select
 
 from certs.models import Certificate
-from exam_engine.exams import results, scheduling
+from exam_engine.exams import results, sanctions, scheduling
 from exam_engine.exams.errors import ExamError, InvalidRoster
 from exam_engine.exams.levels import TT03_ADVANCED_MODULES, TT03_BASIC_MODULES
 from exam_engine.exams.models import Candidate, ExamSession
@@ -30,6 +30,7 @@ from exam_engine.kernel.i18n import localized
 from exam_engine.kernel.input_guard import DB_INT_MAX, db_int
 from exam_engine.kernel.legal_time import vn_today
 from exam_engine.kernel.web_context import current_user, db, roles_required
+from proctor.incidents import reports_of_sanctions
 
 staff_bp = Blueprint("staff", __name__, url_prefix="/can-bo")
 MODULES = TT03_BASIC_MODULES
@@ -147,7 +148,17 @@ def session_detail(session_id: int):
     rows = results.session_results(db(), exam)
     return render_template("staff/session.html", exam=exam, rows=rows, certificates=certificates,
                            demo_parameters=results.uses_demo_parameters(db(), exam),
-                           can_manage=current_user().role in (Role.STAFF, Role.ADMIN))
+                           can_manage=current_user().role in (Role.STAFF, Role.ADMIN),
+                           **_sanctioned(exam))
+
+
+def _sanctioned(exam: ExamSession) -> dict[str, object]:
+    """The sanctioned candidates (level, percent before and after) with each sanction's biên
+    bản, for the session's page and the approval page."""
+    rows = sanctions.sanctioned_candidates(db(), exam)
+    return {"sanctioned": rows, "sanction_labels": (sanctions.SANCTION_VI, sanctions.SANCTION_EN),
+            "sanction_reports": reports_of_sanctions(
+                db(), [decided.id for row in rows for decided in row.sanctions])}
 
 
 @staff_bp.post("/ca-thi/<int:session_id>/xep-de")
@@ -174,7 +185,8 @@ def confirm_approve(session_id: int):
         submitted=[r for r in rows if r.status is AttemptStatus.SUBMITTED],
         absent=[r.candidate for r in rows
                 if r.status in (AttemptStatus.ASSIGNED, AttemptStatus.ABSENT)],
-        sitting=[r.candidate for r in rows if r.status is AttemptStatus.IN_PROGRESS])
+        sitting=[r.candidate for r in rows if r.status is AttemptStatus.IN_PROGRESS],
+        **_sanctioned(exam))
 
 
 @staff_bp.post("/ca-thi/<int:session_id>/duyet")

@@ -314,16 +314,19 @@ def openapi_document() -> dict[str, Any]:
 def candidate_paths() -> dict[str, Any]:
     """The candidate's exam API: his own attempt only, from the session of the candidate login
     (số báo danh + session code), so no id in any path."""
-    session_note = "Phiên thí sinh (đăng nhập bằng số báo danh và mã ca thi)."
+    session_note = "Phiên thí sinh (đăng nhập bằng số báo danh và mã cá nhân trên thẻ dự thi)."
     paper = _object({"status": {"type": "string"}, "seconds_left": {"type": ["number", "null"]},
                      "questions": {"type": "array", "items": {"type": "object"}}})
     save = _object({
-        "position": {"type": "integer", "minimum": 1, "description": "Câu số (từ 1)"},
+        "position": {"type": "integer", "minimum": 0,
+                     "description": "Vị trí câu trong đề, từ 0 (câu 1 là 0)"},
         "seq": {"type": "integer", "minimum": 0,
                 "description": "Số thứ tự lưu của câu này; lần lưu cũ hơn không ghi đè"},
         "selected": {"type": "array", "items": {"type": "integer", "minimum": 0},
                      "description": "Câu chọn: vị trí các phương án đã chọn"},
         "response": {"description": "Các loại câu khác: câu trả lời theo dạng của loại câu"},
+        "ms_on_item": {"type": "number", "minimum": 0,
+                       "description": "Thời gian (mili giây) thí sinh đã ở câu này"},
         "flagged": {"type": "boolean"}}, ["position", "seq"])
     return {
         "/thi/api/paper": {"get": {
@@ -339,6 +342,21 @@ def candidate_paths() -> dict[str, Any]:
                 "seq": {"type": "integer"},
                 "saved_at": {"type": "string", "format": "date-time"}})),
                 **_errors(400, 401, 404, 409, 413, 422)}}},
+        "/thi/api/su-kien": {"post": {
+            "summary": "Gửi các sự kiện của trang thi (ngoài đường lưu bài) và nhận trạng thái",
+            "description": session_note + " Mỗi sự kiện được ghi một lần theo seq; gửi lại "
+                           "không đổi gì.", "parameters": [_CSRF],
+            "requestBody": _json_body(_object({
+                "events": {"type": "array", "maxItems": 100, "items": _object({
+                    "seq": {"type": "integer", "minimum": 1},
+                    "kind": {"type": "string", "description": "tab_hidden, blur, copy, …"},
+                    "at": {"type": "number", "description": "Giờ của máy thí sinh (ms)"},
+                    "detail": {"type": "object"}}, ["seq", "kind"])},
+                "client_now": {"type": "number"}}, [])),
+            "responses": {"200": _ok("Đã ghi", _object({
+                "ok": {"const": True}, "acked": {"type": "array", "items": {"type": "integer"}},
+                "state": {"type": "object"}})),
+                **_errors(400, 401, 409, 413, 422)}}},
         "/thi/api/submit": {"post": {
             "summary": "Nộp bài", "description": session_note, "parameters": [_CSRF],
             "responses": {"200": _ok("Đã nộp", _object({

@@ -4,7 +4,9 @@ Full models give each change an IRT probability (van der Linden & Jeon 2012, *J.
 and Behavioral Statistics* 37(1), 180–199; Wollack, Cohen & Eckerly 2015, *Educational and
 Psychological Measurement* 75(6), 931–953). This simpler model, documented here so the council
 can read it: each change a person makes is wrong-to-right with the rate π_g of candidates of
-similar ability (θ quantile group g, pooled over the session, +1/+2 smoothed), independently.
+similar ability (θ quantile group g, pooled over the session without the person's own changes —
+in a small group a tamperer's own changes would raise the rate he is judged against — +1/+2
+smoothed), independently.
 So ``WTR_p ~ Binomial(changes_p, π_g(p))`` and the p-value is its upper tail. Tampering, or
 answers fed after the fact, shows as many changes that are nearly all wrong-to-right.
 """
@@ -61,7 +63,8 @@ def wrong_to_right(
     wtr = (changed & (first == 0) & (final == 1)).sum(axis=1)
     n_changes = changed.sum(axis=1)
     group = ability_groups(theta, n_groups)
-    rate = (np.bincount(group, wtr, n_groups) + 1) / (np.bincount(group, n_changes, n_groups) + 2)
-    pi = rate[group]
+    group_wtr = np.bincount(group, wtr, n_groups)[group] - wtr  # leave the person out
+    group_changes = np.bincount(group, n_changes, n_groups)[group] - n_changes
+    pi = (group_wtr + 1) / (group_changes + 2)
     p_value = np.where(n_changes > 0, binom.sf(wtr - 1, n_changes, pi), 1.0)
     return AnswerChanges(n_changes, wtr, n_changes * pi, pi, p_value)

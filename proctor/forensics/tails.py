@@ -65,8 +65,9 @@ def saddlepoint_sf(
 
     Returns:
         (n,) Lugannani–Rice tail probabilities; the normal tail where observed is within a
-        hair of the mean (the formula's removable singularity), and the exact P(S = max)
-        where observed is the largest value S can take.
+        hair of the mean (the formula's removable singularity), the exact P(S = max)
+        where observed is the largest value S can take, and 1 where it is the smallest (the
+        saddlepoint runs off to −∞ there, and the formula's limit is not the tail).
     """
     observed = np.asarray(observed, dtype=float)
     values = np.asarray(values, dtype=float)
@@ -74,7 +75,9 @@ def saddlepoint_sf(
     support = probs > 0
     item_top = np.where(support, values, -np.inf).max(axis=2, keepdims=True)
     top = item_top[:, :, 0].sum(axis=1)
+    bottom = np.where(support, values, np.inf).min(axis=2).sum(axis=1)
     at_max = observed >= top - 1e-9
+    at_min = observed <= bottom + 1e-9
     s = np.zeros_like(observed)
     for _ in range(max_iter):
         _, k1, k2 = _cumulants(s, values, probs)
@@ -91,5 +94,5 @@ def saddlepoint_sf(
     near_mean = np.abs(w) < 1e-3
     lr = np.where(near_mean, norm.sf((observed - mean_k1) / np.sqrt(var0)), lr)
     top_prob = np.exp(np.log(np.where(values >= item_top, probs, 0.0).sum(axis=2)).sum(axis=1))
-    p = np.where(at_max, top_prob, lr)
+    p = np.where(at_max, top_prob, np.where(at_min, 1.0, lr))
     return np.clip(np.nan_to_num(p, nan=1.0), 0.0, 1.0)

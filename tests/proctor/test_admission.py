@@ -11,7 +11,8 @@ from sqlalchemy import select
 from exam_engine.exams.models import Candidate
 from exam_engine.exams.states import LoginMode
 from exam_engine.kernel.accounts import Role
-from exam_engine.kernel.db import utcnow
+from exam_engine.kernel.db import transaction, utcnow
+from exam_engine.kernel.login_sessions import ENDED_MOVED, end_attempt_login_sessions
 from proctor.login_codes import ALPHABET, CODE_LENGTH
 from proctor.models import Admission, AdmissionRequest
 from tests.conftest import (
@@ -67,29 +68,36 @@ def test_only_a_hash_of_the_personal_code_is_stored(app, db, make_session):
     assert code not in row.login_code_hash and code.lower() not in row.login_code_hash
 
 
-def test_the_code_is_spent_by_the_login_that_starts_and_a_second_login_is_told_to_call_the_invigilator(
+def test_the_code_is_spent_by_the_login_that_starts_and_another_login_then_waits_for_the_invigilator(
         app, client, make_session):
+    """One live seat (issue 11): the code that started the exam lets nobody else in alone;
+    such a login waits until a proctor moves the candidate (tests/proctor/test_one_live_seat)."""
     session = make_session(n_candidates=1)
     code = personal_code_for(app, session.session_code)
     assert _post_login(client, "BN0001", code).status_code == 302
-    reload = app.test_client()  # before Start a login may repeat (a restarted browser)
-    assert _post_login(reload, "BN0001", code).status_code == 302
+    # before Start the same browser may log in again (a reload of the login page)
+    assert _post_login(client, "BN0001", code).headers["Location"].endswith("/thi/")
     token = csrf_token_of(client.get("/thi/").get_data(as_text=True))
     assert client.post("/thi/bat-dau", data={"csrf_token": token}).status_code == 302
     second = _post_login(app.test_client(), "BN0001", code)
-    assert second.status_code == 401
-    assert "Hãy báo cán bộ coi thi" in second.get_data(as_text=True)
+    assert second.status_code == 302 and second.headers["Location"].endswith("/thi/cho-giam-thi")
 
 
-def test_a_code_issued_after_the_start_lets_exactly_one_login_resume(app, client, make_session):
-    """The proctor's on-demand code for a candidate whose computer failed mid-exam."""
+def test_a_code_issued_after_the_start_lets_one_login_resume_once_the_proctor_moved_him(
+        app, client, db, make_session):
+    """The proctor's on-demand code for a candidate whose computer failed mid-exam: once the
+    proctor has moved him (the old computer's login ends as "moved"), it lets one login in."""
     session = make_session(n_candidates=1)
     candidate_login(client, session.session_code, start=True)
+    attempt_id = session.candidates[0].attempt.id
+    with transaction(app.extensions["db_sessions"]) as unit:
+        end_attempt_login_sessions(unit, attempt_id, reason=ENDED_MOVED)
     new_code = personal_code_for(app, session.session_code)
     other_computer = app.test_client()
     assert _post_login(other_computer, "BN0001", new_code).status_code == 302
     assert other_computer.get("/thi/api/paper").get_json()["status"] == "in_progress"
-    assert _post_login(app.test_client(), "BN0001", new_code).status_code == 401
+    again = _post_login(app.test_client(), "BN0001", new_code)  # spent, and the seat is taken
+    assert again.headers["Location"].endswith("/thi/cho-giam-thi")
 
 
 def test_printing_the_cards_again_voids_the_codes_printed_before(app, client, db, make_session,

@@ -210,3 +210,13 @@ def test_bad_inputs_are_refused_with_a_message_naming_what_is_wrong():
     probs = option_probabilities(s.choices, s.keys, s.theta, s.params)
     with pytest.raises(ValueError, match="gamma must lie in"):
         pair_similarity(s.choices, probs, s.rooms, s.seats, gamma=1.0)
+
+
+def test_saddlepoint_tail_at_the_smallest_possible_sum_is_one():
+    """P(S >= min S) = 1: a pair that shares one item and differs on it is no evidence (the
+    saddlepoint runs off to -inf there; the job found 31 such pairs flagged in 40 candidates)."""
+    values = np.array([[[0.0, 2.5]], [[0.0, 2.5]]])
+    probs = np.array([[[0.9, 0.1]], [[0.3, 0.7]]])
+    p = saddlepoint_sf(np.array([0.0, 2.5]), values, probs)
+    assert p[0] == 1.0
+    assert p[1] == pytest.approx(0.7)

@@ -77,6 +77,57 @@ MATRIX: dict[str, str] = {
     "POST /giam-thi/cho-vao/<int:request_id>":                 "L    P     P     P     403   403   403   L",
     "POST /giam-thi/ca-thi/<int:session_id>/the-du-thi":       "L    P     P     P     403   403   403   L",
     "POST /giam-thi/thi-sinh/<int:candidate_id>/the-du-thi":   "L    P     P     P     403   403   403   L",
+    # issue 11, invigilation: rooms and seats, photos, the room list (staff set up; a room's
+    # proctors open and close it, let a late candidate in, read photos and lists)
+    "GET /giam-thi/ca-thi/<int:session_id>/phong-thi":         "L    P     P     403   403   403   403   L",
+    "POST /giam-thi/ca-thi/<int:session_id>/phong-thi":        "L    P     P     403   403   403   403   L",
+    "POST /giam-thi/ca-thi/<int:session_id>/cai-dat-giam-thi": "L    P     P     403   403   403   403   L",
+    "POST /giam-thi/phong/<int:room_id>/sua":                  "L    P     P     403   403   403   403   L",
+    "POST /giam-thi/phong/<int:room_id>/giam-thi":             "L    P     P     403   403   403   403   L",
+    "POST /giam-thi/ca-thi/<int:session_id>/xep-cho":          "L    P     P     403   403   403   403   L",
+    "POST /giam-thi/thi-sinh/<int:candidate_id>/cho-ngoi":     "L    P     P     403   403   403   403   L",
+    "POST /giam-thi/ca-thi/<int:session_id>/anh":              "L    P     P     403   403   403   403   L",
+    "POST /giam-thi/thi-sinh/<int:candidate_id>/anh":          "L    P     P     403   403   403   403   L",
+    "GET /giam-thi/anh/<int:candidate_id>":                    "L    P     P     P     403   403   403   L",
+    "GET /giam-thi/phong/<int:room_id>/danh-sach.pdf":         "L    P     P     P     403   403   403   L",
+    "POST /giam-thi/phong/<int:room_id>/the-du-thi":           "L    P     P     P     403   403   403   L",
+    "POST /giam-thi/phong/<int:room_id>/mo":                   "L    P     P     P     403   403   403   L",
+    "POST /giam-thi/phong/<int:room_id>/dong":                 "L    P     P     P     403   403   403   L",
+    "POST /giam-thi/thi-sinh/<int:candidate_id>/cho-vao-muon": "L    P     P     P     403   403   403   L",
+    # the live room (its JSON answers 401, not a login page: a script polls it)
+    "GET /giam-thi/phong/<int:room_id>":                       "L    P     P     P     403   403   403   L",
+    "GET /giam-thi/phong/<int:room_id>/trang-thai":            "401  P     P     P     403   403   403   401",
+    "GET /giam-thi/ca-thi/<int:session_id>/phong":             "L    P     P     P     403   403   403   L",
+    "GET /giam-thi/static/live/<path:filename>":               "P    P     P     P     P     P     P     P",
+    # incidents (biên bản) and the sanctions decided on them
+    "GET /giam-thi/phong/<int:room_id>/bien-ban":              "L    P     P     P     403   403   403   L",
+    "POST /giam-thi/phong/<int:room_id>/bien-ban":             "L    P     P     P     403   403   403   L",
+    "GET /giam-thi/ca-thi/<int:session_id>/bien-ban":          "L    P     P     P     403   403   403   L",
+    "POST /giam-thi/ca-thi/<int:session_id>/bien-ban":         "L    P     P     P     403   403   403   L",
+    "GET /giam-thi/ca-thi/<int:session_id>/bien-ban-da-lap":   "L    P     P     P     403   403   403   L",
+    "GET /giam-thi/bien-ban/<int:incident_id>.pdf":            "L    P     P     P     403   403   403   L",
+    "POST /giam-thi/bien-ban/<int:incident_id>/xu-ly":         "L    P     P     P     403   403   403   L",
+    # Safe Exam Browser settings (staff)
+    "GET /giam-thi/ca-thi/<int:session_id>/seb":               "L    P     P     403   403   403   403   L",
+    "POST /giam-thi/ca-thi/<int:session_id>/seb":              "L    P     P     403   403   403   403   L",
+    "GET /giam-thi/ca-thi/<int:session_id>/seb/<code>.seb":    "L    P     P     403   403   403   403   L",
+    # the proctor's actions on a candidate or a room, each with its reason
+    "POST /giam-thi/bai-thi/<int:attempt_id>/tam-dung":        "L    P     P     P     403   403   403   L",
+    "POST /giam-thi/bai-thi/<int:attempt_id>/tiep-tuc":        "L    P     P     P     403   403   403   L",
+    "POST /giam-thi/bai-thi/<int:attempt_id>/them-gio":        "L    P     P     P     403   403   403   L",
+    "POST /giam-thi/bai-thi/<int:attempt_id>/thu-bai":         "L    P     P     P     403   403   403   L",
+    "POST /giam-thi/phong/<int:room_id>/tam-dung":             "L    P     P     P     403   403   403   L",
+    "POST /giam-thi/phong/<int:room_id>/tiep-tuc":             "L    P     P     P     403   403   403   L",
+    "POST /giam-thi/thi-sinh/<int:candidate_id>/chuyen-cho":   "L    P     P     P     403   403   403   L",
+    "GET /giam-thi/thi-sinh/<int:candidate_id>/ho-tro":        "L    P     P     P     403   403   403   L",
+    "POST /giam-thi/thi-sinh/<int:candidate_id>/ho-tro":       "L    P     P     P     403   403   403   L",
+    "GET /giam-thi/thi-sinh/<int:candidate_id>/thao-tac":      "L    P     P     P     403   403   403   L",
+    # the forensics report after the exam (staff)
+    "GET /giam-thi/ca-thi/<int:session_id>/phan-tich":         "L    P     P     403   403   403   403   L",
+    "POST /giam-thi/ca-thi/<int:session_id>/phan-tich":        "L    P     P     403   403   403   403   L",
+    "GET /giam-thi/ca-thi/<int:session_id>/phan-tich/tien-do/<int:run_id>": "L    P     P     403   403   403   403   L",
+    # the exam page's events, off the answer path
+    "POST /thi/api/su-kien":                                   "401  401   401   401   401   401   401   P",
     # without a waiting login of its own, nobody has anything to wait for
     "GET /thi/cho-giam-thi":                                   "C    C     C     C     C     C     C     C",
     # the bank's pages (teachers write, reviewers review, staff run the bank)
@@ -183,7 +234,8 @@ def world(app, db, make_user, make_session):
     values = {"session_id": exam.id, "certificate_id": 1, "job_id": "khong-co",
               "sha256": "0" * 64, "extension": "png", "code": "KHONGCO", "filename": "app.css",
               "action": "gui-phan-bien", "request_id": 1,
-              "candidate_id": exam.candidates[0].id}
+              "candidate_id": exam.candidates[0].id, "room_id": 999, "incident_id": 999,
+              "run_id": 1, "attempt_id": exam.candidates[0].attempt.id}
     objects = {"own": {"item_id": own.item_id, "version_id": own.id},
                "other": {"item_id": other.item_id, "version_id": other.id},
                None: {"item_id": own.item_id, "version_id": own.id}}

@@ -7,6 +7,8 @@ import re
 import pytest
 
 from exam_engine.kernel.accounts import Role
+from exam_engine.kernel.db import transaction
+from exam_engine.kernel.login_sessions import ENDED_MOVED, end_attempt_login_sessions
 from tests.conftest import candidate_login_form
 
 
@@ -107,7 +109,11 @@ def test_another_computer_resumes_with_every_answer_and_the_same_deadline(app, m
                                                    "seq": 1}, headers={"X-CSRFToken": token})
         assert ack.status_code == 200
     before = first.get("/thi/api/paper").get_json()
-    second = app.test_client()  # the first computer died; the candidate moves to a spare
+    # the first computer died: the proctor moves the candidate to a spare (issue 11: its login
+    # ends as "moved"; a new card's code lets him in there)
+    with transaction(app.extensions["db_sessions"]) as unit:
+        end_attempt_login_sessions(unit, session.candidates[0].attempt.id, reason=ENDED_MOVED)
+    second = app.test_client()
     other_token = _login_candidate(second, session)
     second.post("/thi/bat-dau", data={"csrf_token": other_token})  # starting again is resuming
     after = second.get("/thi/api/paper").get_json()

@@ -18,7 +18,11 @@ from html.parser import HTMLParser
 import pytest
 
 from exam_engine.kernel.accounts import Role
+from exam_engine.kernel.db import utcnow
 from item_bank.web.openapi import openapi_document
+from proctor.incidents import IncidentDraft, record_incident, resolve_scope
+from proctor.room_setup import assign_seats_automatically, create_room
+from proctor.rooms import open_room
 from tests.conftest import bank_draft, candidate_login, login
 
 HOSTILE = ["", " ", "\x00", "a\x00b", "-1", "0", "2147483648", "99999999999999999999999",
@@ -35,6 +39,15 @@ NOT_CRAWLED = {
     "POST /ngan-hang/nhap/xac-nhan": "offered only after a preview job; posted below",
     "POST /giam-thi/cho-vao/<int:request_id>": "offered only while a candidate waits; its one "
     "input is the id in the URL (tests/proctor/test_admission.py posts an unknown one)",
+    "POST /giam-thi/ca-thi/<int:session_id>/phan-tich": "offered once the session is closed; "
+    "tests/proctor/test_forensics_web.py posts it (a missing key is a 400 naming it)",
+    "POST /thi/api/su-kien": "JSON the exam page's script sends; tests/proctor/test_events.py "
+    "posts malformed and hostile batches (422 naming the field)",
+    **{f"POST /giam-thi/{route}": "offered only for a started or paused attempt or a seated "
+       "room; fuzzed in tests/proctor/test_actions.py (hostile values)"
+       for route in ("bai-thi/<int:attempt_id>/tam-dung", "bai-thi/<int:attempt_id>/tiep-tuc",
+                     "bai-thi/<int:attempt_id>/thu-bai", "phong/<int:room_id>/tam-dung",
+                     "phong/<int:room_id>/tiep-tuc")},
 }
 
 
@@ -48,6 +61,9 @@ class _Forms(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "form" and (attrs.get("method") or "get").lower() == "post":
+            if "data-url-field" in attrs and not attrs.get("action"):
+                self._form = None  # its action comes from the live room's script, when needed
+                return
             self._form = {"action": attrs.get("action") or self.page_url, "fields": {},
                           "files": set(), "selects": {}}
             self.forms.append(self._form)
@@ -89,6 +105,7 @@ def callers(app, db, make_session, make_user):
     """(client, csrf token, pages with forms) of an admin and of a candidate."""
     exam = make_session(n_candidates=1)
     unscheduled = make_session(n_candidates=1, schedule=False)
+    roomed = make_session(n_candidates=1)
     user = make_user("quantri", Role.ADMIN)
     teacher = make_user("giaovien", Role.TEACHER)
     draft = bank_draft(db, user.id, "IU01-NHAP", in_review=False)
@@ -105,8 +122,28 @@ def callers(app, db, make_session, make_user):
         f"/can-bo/ca-thi/{exam.id}/cap-chung-chi", "/ngan-hang/", "/ngan-hang/nhap",
         "/ngan-hang/soan", f"/ngan-hang/cau-hoi/{draft.item_id}/sua",
         f"/ngan-hang/cau-hoi/{draft.item_id}", f"/ngan-hang/cau-hoi/{waiting.item_id}",
-        "/giam-thi/", f"/giam-thi/ca-thi/{exam.id}/cho-vao"]
+        "/giam-thi/", f"/giam-thi/ca-thi/{exam.id}/cho-vao",
+        f"/giam-thi/ca-thi/{exam.id}/bien-ban", *_invigilation_pages(db, roomed, user)]
     return [(admin, admin_token, admin_pages), (candidate, candidate_token, ["/thi/"])]
+
+
+def _invigilation_pages(db, exam, user) -> list[str]:
+    """A session with a room, its candidate seated and a biên bản: the proctor pages' forms."""
+    room = create_room(db, exam.id, name="Phòng 01", rows=2, columns=3, spare_seats=["B3"])
+    assign_seats_automatically(db, exam.id, actor_id=user.id, now=utcnow())
+    open_room(db, room.id, user.id, utcnow(), reason="Bắt đầu ca thi")
+    candidate = exam.candidates[0]
+    scope = resolve_scope(db, user, room_id=room.id, candidate_id=candidate.id)
+    occurred = f"{exam.exam_date:%d/%m/%Y} 08:15"
+    record_incident(db, IncidentDraft(category="khac", description="Máy hỏng",
+                                      occurred_at=occurred), scope, user=user, now=utcnow())
+    db.commit()
+    return [f"/giam-thi/ca-thi/{exam.id}/phong-thi", f"/giam-thi/phong/{room.id}",
+            f"/giam-thi/ca-thi/{exam.id}/phong", f"/giam-thi/phong/{room.id}/bien-ban",
+            f"/giam-thi/ca-thi/{exam.id}/bien-ban-da-lap", f"/giam-thi/ca-thi/{exam.id}/seb",
+            f"/giam-thi/ca-thi/{exam.id}/phan-tich",
+            f"/giam-thi/thi-sinh/{candidate.id}/thao-tac",
+            f"/giam-thi/thi-sinh/{candidate.id}/ho-tro"]
 
 
 def _crawl(client, pages: list[str]) -> list[dict]:

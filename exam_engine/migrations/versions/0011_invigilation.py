@@ -180,9 +180,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_exam_events')),
     sa.UniqueConstraint('attempt_id', 'client_seq', name=op.f('uq_exam_events_attempt_id'))
     )
-    with op.batch_alter_table('exam_events', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_exam_events_attempt_id'), ['attempt_id'], unique=False)
-
     op.create_table('response_log',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('attempt_id', sa.Integer(), nullable=False),
@@ -196,9 +193,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_response_log')),
     sa.UniqueConstraint('attempt_id', 'position', 'seq', name=op.f('uq_response_log_attempt_id'))
     )
-    with op.batch_alter_table('response_log', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_response_log_attempt_id'), ['attempt_id'], unique=False)
-
     op.create_table('incidents',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('exam_session_id', sa.Integer(), nullable=False),
@@ -265,13 +259,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_incidents_candidate_id'))
 
     op.drop_table('incidents')
-    with op.batch_alter_table('response_log', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_response_log_attempt_id'))
-
     op.drop_table('response_log')
-    with op.batch_alter_table('exam_events', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_exam_events_attempt_id'))
-
     op.drop_table('exam_events')
     with op.batch_alter_table('attempt_sanctions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_attempt_sanctions_attempt_id'))
