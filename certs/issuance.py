@@ -11,12 +11,13 @@ certificates and issues nothing. The database's unique constraints stay the last
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from certs.document import BASIC_MODULES, CertificateData
 from certs.eligibility import Refusal, modules_passed, refusal
@@ -29,6 +30,7 @@ from exam_engine.exams.results import is_current_result
 from exam_engine.exams.states import SessionStatus
 from exam_engine.kernel.jobs import Progress
 from exam_engine.kernel.legal_time import vn_today
+from proctor.photos import photo_of
 
 PHASE_SIGNING = "Ký và ghi chứng chỉ vào sổ gốc"  # a job's progress phase, shown to staff
 
@@ -56,10 +58,12 @@ class IssueBatch:
 
 
 def certificate_data(cert: Certificate, session: ExamSession, issuer: Issuer,
-                     modules: tuple[str, ...]) -> CertificateData:
-    """The content to sign, at issue: the holder as enrolled, today's issuer and signer."""
+                     modules: tuple[str, ...], photo_jpeg: bytes | None = None
+                     ) -> CertificateData:
+    """The content to sign, at issue: the holder as enrolled (with his registration photo,
+    whose SHA-256 the signature covers), today's issuer and signer."""
     person = cert.candidate
-    return CertificateData(
+    return CertificateData(photo_jpeg=photo_jpeg,
         certificate_type=cert.certificate_type, full_name=person.full_name,
         date_of_birth=person.date_of_birth, place_of_birth=person.place_of_birth,
         gender=person.gender, ethnicity=person.ethnicity, citizen_id=person.citizen_id,
@@ -74,8 +78,15 @@ def certificate_data(cert: Certificate, session: ExamSession, issuer: Issuer,
 
 
 def certificate_document(cert: Certificate) -> CertificateData:
-    """The certificate exactly as signed at issue: what every PDF is drawn from."""
-    return CertificateData.from_signed_payload(cert.payload)
+    """The certificate exactly as signed at issue: what every PDF is drawn from. The photo is
+    the candidate's stored one when it is still the photo that was signed (photos are frozen
+    once results are approved; a different one is left out rather than shown unsigned)."""
+    db = object_session(cert)
+    photo = photo_of(db, cert.candidate_id) if db is not None else None
+    signed = cert.payload.get("holder", {}).get("photo_sha256")
+    jpeg = photo.data if photo is not None and signed == hashlib.sha256(photo.data).hexdigest() \
+        else None
+    return CertificateData.from_signed_payload(cert.payload, photo_jpeg=jpeg)
 
 
 def verify_url(base_url: str, code: str) -> str:
@@ -168,8 +179,9 @@ def _new_certificate(db: Session, session: ExamSession, candidate: Candidate, re
         decision_number=decision_number, status=CertificateStatus.VALID,
         payload={}, signature="", key_id=key_id(issuer.private_key_pem))
     cert.candidate = candidate
-    payload = certificate_data(cert, session, issuer,
-                               modules_passed(session, result)).to_signed_payload()
+    photo = photo_of(db, candidate.id)
+    payload = certificate_data(cert, session, issuer, modules_passed(session, result),
+                               photo.data if photo is not None else None).to_signed_payload()
     cert.payload = payload
     cert.signature = sign_payload(payload, issuer.private_key_pem)
     db.add(cert)

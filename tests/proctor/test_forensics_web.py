@@ -19,7 +19,6 @@ from exam_engine.kernel.jobs import wait_for_job
 from proctor.forensics_job import run_forensics
 from proctor.forensics_plots import agreement_svg, distribution_svg, histogram, residuals_svg
 from proctor.models import ForensicsRun
-from tests.browser.conftest import browser, live_server, new_context, staff_login  # noqa: F401
 from tests.conftest import candidate_login_form, csrf_token_of, login
 from tests.proctor.test_forensics_job import planted_session
 
@@ -251,30 +250,6 @@ def test_plots_are_valid_svg_with_every_label_escaped():
     assert len(fast) == 1 and fast[0].find(f"{ns}title").text == "C1"
     with pytest.raises(ValueError, match="agreement code"):
         agreement_svg([("C1", "X")], label="", legend={})
-
-
-@pytest.mark.browser
-def test_staff_run_the_analysis_and_read_the_report_in_a_browser(
-        db, live_server, make_user, new_context, staff_login, tmp_path, monkeypatch):  # noqa: F811
-    monkeypatch.setattr("proctor.forensics_web.FORENSICS_TARGET", f"{HERE}:held_forensics")
-    GATES.update(go=tmp_path / "go")
-    from playwright.sync_api import expect
-    sim, first = planted_session(n=60)
-    session = seed_simulated_session(db, sim, first_choices=first)
-    make_user()
-    staff = new_context().new_page()
-    staff_login(staff)
-    staff.goto(_url(session.id))
-    expect(staff.locator("#forensics-statement")).to_have_text(STATEMENT_VI)
-    staff.click("#run")
-    expect(staff.locator("#job-count")).to_have_text("1 / 4")  # the held job, polled
-    GATES["go"].touch()
-    expect(staff.locator('[data-pair="BN0001-BN0002"]')).to_be_visible()  # reloaded by itself
-    expect(staff.locator('[data-pair="BN0001-BN0002"] .neighbours')).to_have_text(
-        "Ngồi cạnh nhau")
-    assert staff.locator("svg.plot").count() >= 2
-    assert staff.locator("#lz-plot svg").bounding_box()["width"] > 100
-    _finish_jobs(db)
 
 
 def failing_forensics(db, progress, **arguments) -> dict:
