@@ -92,11 +92,15 @@ def seb_config(db: Session, session_id: int) -> SebConfig | None:
     return db.get(SebConfig, session_id)
 
 
-def seb_config_of_attempt(db: Session, attempt_id: int) -> SebConfig | None:
-    """The SEB settings of the session an attempt belongs to: one round trip on primary keys,
-    made on every candidate request."""
-    return db.scalar(select(SebConfig)
-                     .join(Candidate, Candidate.exam_session_id == SebConfig.exam_session_id)
+def required_seb_configs(db: Session) -> dict[int, SebConfig]:
+    """The SEB settings of every session that requires SEB, by session id."""
+    return {c.exam_session_id: c for c in db.scalars(select(SebConfig)
+                                                      .where(SebConfig.required.is_(True)))}
+
+
+def session_of_attempt(db: Session, attempt_id: int) -> int | None:
+    """The session an attempt belongs to (one primary-key join)."""
+    return db.scalar(select(Candidate.exam_session_id)
                      .join(Attempt, Attempt.candidate_id == Candidate.id)
                      .where(Attempt.id == attempt_id))
 

@@ -30,11 +30,12 @@ from proctor.seb_service import (
     InvalidSebSettings,
     SebForm,
     refusal,
+    required_seb_configs,
     save_seb_config,
     seb_changes,
     seb_config,
-    seb_config_of_attempt,
     seb_file,
+    session_of_attempt,
     settings_of,
 )
 
@@ -67,28 +68,38 @@ def _require_safe_exam_browser() -> None:
 
 
 # Checked on every candidate request, the save included: a database read each time cost the
-# hot path a round trip, so each process remembers an attempt's SEB settings for a few seconds
-# (per app; a change made through this process's page is seen at once, others' within the TTL —
-# SEB is set before the sitting, and a new Config Key is refused once anyone has started).
+# hot path a round trip. Each process keeps the sessions that REQUIRE SEB (a handful, usually
+# none), read afresh every few seconds, and each attempt's session (fixed for its life); so a
+# save reads nothing when no session requires SEB, and at most one primary-key read per attempt
+# per process otherwise. Per app: a change made through this process's page is seen at once,
+# other processes' within the TTL — SEB is set before the sitting, and a new Config Key is
+# refused once anyone has started.
 GATE_TTL_SECONDS = 5.0
-_NO_CONFIG = object()
+ATTEMPT_SESSIONS_MAX = 200_000
 
 
 def _session_seb_config(attempt_id: int):
-    """The session's SebConfig (detached, loaded), or None."""
-    gates = current_app.extensions.setdefault("seb_gates", {})
+    """The SebConfig (detached, loaded) of the attempt's session when it requires SEB, else
+    None."""
+    gates = current_app.extensions.setdefault("seb_gates", {"read_at": None, "required": {},
+                                                            "sessions": {}})
     now = time.monotonic()
-    cached = gates.get(attempt_id)
-    if cached is not None and now - cached[0] < GATE_TTL_SECONDS:
-        return None if cached[1] is _NO_CONFIG else cached[1]
-    with current_app.extensions["db_read_sessions"]() as unit:
-        config = seb_config_of_attempt(unit, attempt_id)
-        if config is not None:
-            unit.expunge(config)
-    if len(gates) > 100_000:
-        gates.clear()
-    gates[attempt_id] = (now, _NO_CONFIG if config is None else config)
-    return config
+    if gates["read_at"] is None or now - gates["read_at"] >= GATE_TTL_SECONDS:
+        with current_app.extensions["db_read_sessions"]() as unit:
+            required = required_seb_configs(unit)
+            unit.expunge_all()
+        gates.update(read_at=now, required=required)
+    if not gates["required"]:
+        return None
+    sessions = gates["sessions"]
+    session_id = sessions.get(attempt_id)
+    if session_id is None:
+        with current_app.extensions["db_read_sessions"]() as unit:
+            session_id = session_of_attempt(unit, attempt_id)
+        if len(sessions) >= ATTEMPT_SESSIONS_MAX:
+            sessions.clear()
+        sessions[attempt_id] = session_id
+    return gates["required"].get(session_id)
 
 
 def forget_seb_gates() -> None:

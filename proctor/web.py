@@ -24,7 +24,7 @@ from exam_engine.kernel.web_context import current_user, db, roles_required
 from proctor.admission import admit, session_of_request, set_login_mode, waiting_list
 from proctor.audit import action_token
 from proctor.cards import issue_card, issue_cards, render_exam_cards
-from proctor.models import ExamRoom, RoomProctor
+from proctor.models import CandidatePhoto, ExamRoom, RoomProctor
 
 proctor_bp = Blueprint("proctor", __name__, url_prefix="/giam-thi", template_folder="templates")
 
@@ -65,8 +65,11 @@ def waiting(session_id: int):
     The Refresh header keeps the list current without a script."""
     session = _session_or_404(session_id)
     user = current_user()
-    page = render_template("proctor/waiting.html", exam=session,
-                           waiting=waiting_list(db(), session.id),
+    waiting = waiting_list(db(), session.id)
+    with_photo = set(db().scalars(select(CandidatePhoto.candidate_id).where(
+        CandidatePhoto.candidate_id.in_([w.candidate_id for w in waiting]))))
+    page = render_template("proctor/waiting.html", exam=session, waiting=waiting,
+                           with_photo=with_photo,
                            may_set_mode=user is not None and user.role in (Role.STAFF, Role.ADMIN))
     return page, 200, {"Refresh": "5"}
 

@@ -278,3 +278,25 @@ def test_photos_cannot_change_once_results_are_approved(db, make_session, make_u
     with pytest.raises(Exception, match="đã được duyệt"):
         set_photo(db, session.candidates[0].id, image_bytes("PNG"), file="b.png",
                   actor_id=staff.id, now=utcnow())
+
+
+def test_the_waiting_list_shows_the_photo_the_proctor_checks_against_the_id_card(
+        app, db, make_session, make_user):
+    from exam_engine.exams.states import LoginMode
+    from proctor.photos import set_photo
+    from tests.conftest import candidate_login_form
+    session = make_session(n_candidates=2)
+    session.login_mode = LoginMode.BOTH  # the personal code, then the proctor admits
+    set_photo(db, session.candidates[0].id, image_bytes(), file="BN0001.jpg", actor_id=None,
+              now=utcnow())
+    db.commit()
+    for number in ("BN0001", "BN0002"):
+        candidate_login_form(app.test_client(), session.session_code, number)
+    make_user("giamthi", Role.PROCTOR)
+    proctor = app.test_client()
+    login(proctor, "giamthi")
+    page = proctor.get(f"/giam-thi/ca-thi/{session.id}/cho-vao").get_data(as_text=True)
+    photo = f'/giam-thi/anh/{session.candidates[0].id}'
+    assert page.count(f'src="{photo}"') == 1  # BN0001's photo; BN0002 has none: a placeholder
+    assert "Ảnh 4×6" in page
+    assert proctor.get(photo).mimetype == "image/jpeg"
