@@ -8,8 +8,6 @@ while a run is computed, go to the same run (``proctor.forensics_job.request_run
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
@@ -36,7 +34,7 @@ from proctor.forensics_job import (
 )
 from proctor.forensics_plots import agreement_svg, distribution_svg, residuals_svg
 from proctor.models import ForensicsRun
-from proctor.permissions import may_oversee
+from proctor.web_common import overseers_only, session_or_404
 
 forensics_bp = Blueprint("proctor_forensics", __name__, url_prefix="/giam-thi",
                          template_folder="templates")
@@ -48,32 +46,10 @@ class MissingActionKey(ExamError):
     http_status = 400
 
 
-def overseers_only(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Staff and administrators (``may_oversee``); anonymous browsers go to the login."""
-
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        user = current_user()
-        if user is None or not user.active:
-            return redirect(url_for("auth.login", next=request.path))
-        if not may_oversee(user):
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
-def _session_or_404(session_id: int) -> ExamSession:
-    exam = db().get(ExamSession, session_id)
-    if exam is None:
-        abort(404, localized(f"Không có ca thi số {session_id}.", f"no exam session {session_id}"))
-    return exam
-
-
 @forensics_bp.get("/ca-thi/<int:session_id>/phan-tich")
 @overseers_only
 def report(session_id: int):
-    exam = _session_or_404(session_id)
+    exam = session_or_404(session_id)
     return _page(exam)
 
 

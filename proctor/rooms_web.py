@@ -9,7 +9,6 @@ it, lets a late candidate in, sees its candidates' photos and prints its list an
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -40,21 +39,11 @@ from proctor.photos import (
 )
 from proctor.room_list import render_room_list, room_sheet
 from proctor.rooms import MARK_VI, RoomInputError
+from proctor.web_common import overseers_only
 
 rooms_bp = Blueprint("proctor_rooms", __name__, url_prefix="/giam-thi", template_folder="templates")
 
 FORM_ROOM = 1024 * 1024  # an upload's other fields; keeps the 413's limit a round "3 MB"
-
-
-def _oversee_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Staff and admins (``may_oversee``); the anonymous go to the login page."""
-    @roles_required(Role.STAFF)
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if not may_oversee(current_user()):
-            abort(403)
-        return view(*args, **kwargs)
-    return wrapped
 
 
 def _actor() -> User:
@@ -148,13 +137,13 @@ def _on_setup_page(session_id: int, action: Callable[[], Any]):
 
 
 @rooms_bp.get("/ca-thi/<int:session_id>/phong-thi")
-@_oversee_required
+@overseers_only
 def setup(session_id: int):
     return _setup_page(_found(ExamSession, session_id, "Không có ca thi số", "no exam session"))
 
 
 @rooms_bp.post("/ca-thi/<int:session_id>/cai-dat-giam-thi")
-@_oversee_required
+@overseers_only
 def save_settings(session_id: int):
     def act():
         room_setup.save_settings(
@@ -168,7 +157,7 @@ def save_settings(session_id: int):
 
 
 @rooms_bp.post("/ca-thi/<int:session_id>/phong-thi")
-@_oversee_required
+@overseers_only
 def create_room(session_id: int):
     def act():
         room = room_setup.create_room(
@@ -180,7 +169,7 @@ def create_room(session_id: int):
 
 
 @rooms_bp.post("/phong/<int:room_id>/sua")
-@_oversee_required
+@overseers_only
 def edit_room(room_id: int):
     room = _found(ExamRoom, room_id, "Không có phòng thi số", "no exam room")
 
@@ -194,7 +183,7 @@ def edit_room(room_id: int):
 
 
 @rooms_bp.post("/phong/<int:room_id>/giam-thi")
-@_oversee_required
+@overseers_only
 def room_proctors(room_id: int):
     room = _found(ExamRoom, room_id, "Không có phòng thi số", "no exam room")
 
@@ -213,7 +202,7 @@ def room_proctors(room_id: int):
 
 
 @rooms_bp.post("/ca-thi/<int:session_id>/xep-cho")
-@_oversee_required
+@overseers_only
 def seat_automatically(session_id: int):
     def act():
         n = room_setup.assign_seats_automatically(db(), session_id, actor_id=_actor().id,
@@ -224,7 +213,7 @@ def seat_automatically(session_id: int):
 
 
 @rooms_bp.post("/thi-sinh/<int:candidate_id>/cho-ngoi")
-@_oversee_required
+@overseers_only
 def seat_by_hand(candidate_id: int):
     candidate = _found(Candidate, candidate_id, "Không có thí sinh số", "no candidate")
 
@@ -243,7 +232,7 @@ def seat_by_hand(candidate_id: int):
 
 @rooms_bp.post("/ca-thi/<int:session_id>/anh")
 @body_limit(MAX_ZIP_BYTES + FORM_ROOM)
-@_oversee_required
+@overseers_only
 def upload_photos(session_id: int):
     """A zip of photos named by số báo danh: all stored, or none and every problem named."""
     session = _found(ExamSession, session_id, "Không có ca thi số", "no exam session")
@@ -268,7 +257,7 @@ def _store_zip(session_id: int, photos: list, actor_id: int):
 
 @rooms_bp.post("/thi-sinh/<int:candidate_id>/anh")
 @body_limit(MAX_PHOTO_BYTES + FORM_ROOM)
-@_oversee_required
+@overseers_only
 def upload_photo(candidate_id: int):
     candidate = _found(Candidate, candidate_id, "Không có thí sinh số", "no candidate")
     upload = request.files.get("photo")

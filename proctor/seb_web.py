@@ -38,6 +38,7 @@ from proctor.seb_service import (
     session_of_attempt,
     settings_of,
 )
+from proctor.web_common import session_or_404
 
 seb_bp = Blueprint("proctor_seb", __name__, url_prefix="/giam-thi", template_folder="templates")
 
@@ -117,13 +118,6 @@ def _overseer() -> User | Response:
     return user
 
 
-def _session_or_404(session_id: int) -> ExamSession:
-    exam = db().get(ExamSession, session_id)
-    if exam is None:
-        abort(404, localized(f"Không có ca thi số {session_id}.", f"no exam session {session_id}"))
-    return exam
-
-
 @seb_bp.route("/ca-thi/<int:session_id>/seb", methods=["GET", "POST"])
 def settings(session_id: int):
     """The session's SEB settings: require SEB or not, the quit password, the allowed Browser
@@ -131,7 +125,7 @@ def settings(session_id: int):
     user = _overseer()
     if isinstance(user, Response):
         return user
-    exam = _session_or_404(session_id)
+    exam = session_or_404(session_id)
     if request.method == "POST":
         form = _form()
         try:
@@ -192,7 +186,7 @@ def download(session_id: int, code: str):
     user = _overseer()
     if isinstance(user, Response):
         return user
-    exam = _session_or_404(session_id)
+    exam = session_or_404(session_id)
     config = seb_config(db(), exam.id)
     if code != exam.session_code or config is None:
         abort(404, localized("Ca thi này chưa có tệp cấu hình SEB: hãy lưu cấu hình trước.",

@@ -25,6 +25,7 @@ from proctor.admission import admit, session_of_request, set_login_mode, waiting
 from proctor.audit import action_token
 from proctor.cards import issue_card, issue_cards, render_exam_cards
 from proctor.models import CandidatePhoto, ExamRoom, RoomProctor
+from proctor.web_common import session_or_404
 
 proctor_bp = Blueprint("proctor", __name__, url_prefix="/giam-thi", template_folder="templates")
 
@@ -51,19 +52,12 @@ def rooms():
     return render_template("proctor/rooms.html", sessions=sessions, counts=counts, mine=mine)
 
 
-def _session_or_404(session_id: int) -> ExamSession:
-    session = db().get(ExamSession, session_id)
-    if session is None:
-        abort(404, localized(f"Không có ca thi số {session_id}.", f"no exam session {session_id}"))
-    return session
-
-
 @proctor_bp.get("/ca-thi/<int:session_id>/cho-vao")
 @roles_required(Role.PROCTOR, Role.STAFF)
 def waiting(session_id: int):
     """Candidates waiting to be admitted, with what the proctor checks against the ID card.
     The Refresh header keeps the list current without a script."""
-    session = _session_or_404(session_id)
+    session = session_or_404(session_id)
     user = current_user()
     waiting = waiting_list(db(), session.id)
     with_photo = set(db().scalars(select(CandidatePhoto.candidate_id).where(
@@ -78,7 +72,7 @@ def waiting(session_id: int):
 @roles_required(Role.STAFF)
 def login_mode(session_id: int):
     """The session setting: personal code, proctor admission, or both (staff decide)."""
-    session = _session_or_404(session_id)
+    session = session_or_404(session_id)
     set_login_mode(db(), session, request.form.get("login_mode", ""))
     flash(localized("Đã đổi cách đăng nhập của ca thi.", "The session's login mode is changed."))
     return redirect(url_for("proctor.waiting", session_id=session.id))
@@ -106,7 +100,7 @@ def admit_candidate(request_id: int):
 def exam_cards(session_id: int):
     """The session's exam cards as one PDF. Printing issues new personal codes (the earlier
     print's codes stop working), so it is a POST and the unit of work commits it."""
-    session = _session_or_404(session_id)
+    session = session_or_404(session_id)
     return _pdf(render_exam_cards(issue_cards(db(), session, utcnow())),
                 f"the-du-thi-{session.id}.pdf")
 
