@@ -131,7 +131,7 @@
     if (!state || stopped) return;
     if (state.status === "submitted") {  // a proctor's force-submit, or the deadline
       stopped = true;
-      window.location.href = root.dataset.resultUrl;
+      window.ExamPage.showResult();
     } else if (state.status === "paused") {
       pause(state.seconds_left);
     } else if (state.status === "in_progress") {

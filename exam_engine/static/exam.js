@@ -215,6 +215,15 @@
     });
   }
 
+  // One way to the result page: the page and exam-events.js may both learn the exam is over,
+  // and a second navigation would abort the first one.
+  let leaving = false;
+  function showResult() {
+    if (leaving) return;
+    leaving = true;
+    window.location.href = root.dataset.resultUrl;
+  }
+
   function closeExam(message) {
     closed = true;
     finishing = false;
@@ -223,7 +232,7 @@
     c.textContent = message;
     c.hidden = false;
     renderQuestion();
-    setTimeout(() => { window.location.href = root.dataset.resultUrl; }, 1500);
+    setTimeout(() => { showResult(); }, 1500);
   }
 
   // Send every pending save, oldest question first; stop at the first network failure.
@@ -338,7 +347,7 @@
           const response = await post(root.dataset.submitUrl, {});
           if (await submitted(response)) {
             writeOutbox({});
-            window.location.href = root.dataset.resultUrl;
+            showResult();
             return;
           }
         } catch (networkError) { /* still offline: keep waiting below */ }
@@ -357,7 +366,7 @@
     if (await submitted(response)) {
       closed = true;
       writeOutbox({});
-      window.location.href = root.dataset.resultUrl;
+      showResult();
     } else {
       setStatus(T.retrying, "warn");
     }
@@ -366,7 +375,7 @@
   async function load() {
     const response = await fetch(root.dataset.paperUrl, { credentials: "same-origin" });
     const paper = await response.json();
-    if (paper.status === "submitted") { window.location.href = root.dataset.resultUrl; return; }
+    if (paper.status === "submitted") { showResult(); return; }
     questions = paper.questions;
     // Saves this computer made that the server has not acknowledged win over older server state.
     const box = readOutbox();
@@ -395,6 +404,7 @@
   // What exam-events.js does to the page when the server's state changes (a proctor's pause,
   // extra time, a move): the clock follows the server's seconds left; saves wait meanwhile.
   window.ExamPage = {
+    showResult,
     pause(secondsLeft) {
       commitTyping();  // into the outbox: sent after the resume
       countTime(false);
