@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    Enum,
     Float,
     ForeignKey,
     Integer,
@@ -22,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from exam_engine.kernel.db import Base, UTCDateTime, utcnow
+from exam_engine.kernel.db import Base, UTCDateTime, utcnow, value_enum
 from item_bank.content import ItemContent, ItemKind, content_from_json
 from item_bank.sanitise import plain_text
 from item_bank.text_normalise import search_key
@@ -33,11 +32,6 @@ class ItemStatus(enum.StrEnum):
     IN_REVIEW = "in_review"
     APPROVED = "approved"
     RETIRED = "retired"
-
-
-def _enum(kind: type[enum.Enum], length: int = 20) -> Enum:
-    return Enum(kind, native_enum=False, length=length,
-                values_callable=lambda e: [m.value for m in e])
 
 
 class RequirementCode(Base):
@@ -129,7 +123,7 @@ class ItemVersion(Base):
     # Accent- and case-folded stem + parts (refresh_search_text), so that
     # "dinh dang" finds "định dạng" with a plain LIKE on every backend.
     search_text: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[ItemStatus] = mapped_column(_enum(ItemStatus), default=ItemStatus.DRAFT)
+    status: Mapped[ItemStatus] = mapped_column(value_enum(ItemStatus), default=ItemStatus.DRAFT)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     irt_a: Mapped[float | None] = mapped_column(Float)
     irt_b: Mapped[float | None] = mapped_column(Float)

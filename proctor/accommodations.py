@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from exam_engine.exams import clock
+from exam_engine.exams.delivery import get_attempt
 from exam_engine.exams.errors import ExamError, NotFound
 from exam_engine.exams.models import Candidate
 from exam_engine.exams.states import AttemptStatus
@@ -117,7 +118,7 @@ def set_accommodation(db: Session, candidate_id: int, value: AccommodationInput,
                            "the session is not scheduled yet; enter accommodations after "
                            "scheduling, before the exam")
     # The attempt's lock serialises two changes of this candidate's accommodation.
-    attempt = clock.lock_attempt(db, candidate.attempt.id)
+    attempt = get_attempt(db, candidate.attempt.id, lock=True)
     current = db.scalar(select(Accommodation).where(Accommodation.candidate_id == candidate.id)
                         .execution_options(populate_existing=True))
     earlier = earlier_action(db, idempotency_key)

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from exam_engine.exams import clock
+from exam_engine.exams.delivery import get_attempt
 from exam_engine.exams.errors import ExamClosed, ExamError, NotFound
 from exam_engine.exams.models import Attempt, Candidate
 from exam_engine.exams.states import AttemptStatus
@@ -118,7 +119,7 @@ def _on_attempt(db: Session, attempt_id: int, kind: ActionKind, *, actor: User, 
                 act: Callable[[Attempt], Any], detail: dict[str, Any] | None = None
                 ) -> ActionDone:
     """The steps every one-candidate action shares: reason, lock, permission, key, audit, act."""
-    attempt = clock.lock_attempt(db, attempt_id)
+    attempt = get_attempt(db, attempt_id, lock=True)
     candidate = attempt.candidate
     room_id = room_of(db, candidate.id)
     authorise(db, actor, room_id)
@@ -279,7 +280,7 @@ def move_candidate(db: Session, candidate_id: int, seat: str, *, actor: User, re
     if candidate is None or candidate.attempt is None:
         raise NotFound(f"Không có bài thi của thí sinh số {candidate_id}.",
                        f"no attempt of candidate {candidate_id}")
-    attempt = clock.lock_attempt(db, candidate.attempt.id)  # one move at a time per candidate
+    attempt = get_attempt(db, candidate.attempt.id, lock=True)  # one move at a time per candidate
     current = db.scalar(select(SeatAssignment).where(SeatAssignment.candidate_id == candidate.id)
                         .execution_options(populate_existing=True))
     authorise(db, actor, current.room_id if current else None)

@@ -20,8 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from exam_engine.exams.clock import lock_attempt
-from exam_engine.exams.delivery import candidates_numbered, find_candidate_for_login
+from exam_engine.exams.delivery import candidates_numbered, find_candidate_for_login, get_attempt
 from exam_engine.exams.errors import ExamError, NotFound
 from exam_engine.exams.models import Attempt, Candidate, ExamSession
 from exam_engine.exams.states import AttemptStatus, LoginMode, SessionStatus
@@ -75,7 +74,7 @@ def sign_in(db: Session, candidate_number: str, code: str, now: datetime,
             continue
         if code_matches(candidate, code):
             # Locked: two browsers logging in at once are decided one after the other.
-            attempt = lock_attempt(db, candidate.attempt.id)
+            attempt = get_attempt(db, candidate.attempt.id, lock=True)
             if attempt.status is AttemptStatus.ABSENT:
                 raise CodeSpent("Ca thi đã kết thúc: thí sinh đã được ghi nhận vắng thi.",
                                 "the session is closed and this candidate was marked absent")
@@ -100,7 +99,7 @@ def sign_in(db: Session, candidate_number: str, code: str, now: datetime,
                        "ca thi.", "this session needs the personal code printed on the exam "
                        "card, not the session code")
     assert candidate.attempt is not None  # find_candidate_for_login
-    attempt = lock_attempt(db, candidate.attempt.id)
+    attempt = get_attempt(db, candidate.attempt.id, lock=True)
     if _holds_live_login(db, attempt.id, own_login, now):
         return SignIn(attempt.id)  # admitted already: this very browser, logging in again
     second = live_login_count(db, attempt.id, now) > 0
@@ -230,7 +229,7 @@ def admit(db: Session, request_id: int, proctor: User, now: datetime, *, reason:
     request = db.get(AdmissionRequest, request_id)
     if request is None:
         raise NotFound("Không tìm thấy yêu cầu vào phòng thi.", "admission request not found")
-    attempt = lock_attempt(db, request.attempt_id)  # one admission or login at a time
+    attempt = get_attempt(db, request.attempt_id, lock=True)  # one admission or login at a time
     candidate = attempt.candidate
     room_id = room_of(db, candidate.id)
     authorise(db, proctor, room_id)

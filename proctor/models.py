@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
-    Enum,
     Float,
     ForeignKey,
     Integer,
@@ -25,11 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from exam_engine.kernel.db import Base, UTCDateTime, utcnow
-
-
-def _enum(kind: Any) -> Enum:
-    return Enum(kind, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e])
+from exam_engine.kernel.db import Base, UTCDateTime, utcnow, value_enum
 
 
 class AdmissionRequest(Base):
@@ -182,7 +177,7 @@ class ProctorAction(Base):
     exam_session_id: Mapped[int] = mapped_column(ForeignKey("exam_sessions.id"), index=True)
     room_id: Mapped[int | None] = mapped_column(ForeignKey("exam_rooms.id"), index=True)
     candidate_id: Mapped[int | None] = mapped_column(ForeignKey("candidates.id"), index=True)
-    kind: Mapped[ActionKind] = mapped_column(_enum(ActionKind))
+    kind: Mapped[ActionKind] = mapped_column(value_enum(ActionKind, 30))
     reason: Mapped[str] = mapped_column(Text, default="")
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

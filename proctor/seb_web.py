@@ -25,7 +25,6 @@ from exam_engine.kernel.db import utcnow
 from exam_engine.kernel.i18n import localized
 from exam_engine.kernel.web_context import current_user, db
 from proctor import seb
-from proctor.permissions import may_oversee
 from proctor.seb_service import (
     InvalidSebSettings,
     SebForm,
@@ -38,7 +37,7 @@ from proctor.seb_service import (
     session_of_attempt,
     settings_of,
 )
-from proctor.web_common import session_or_404
+from proctor.web_common import overseers_only, session_or_404
 
 seb_bp = Blueprint("proctor_seb", __name__, url_prefix="/giam-thi", template_folder="templates")
 
@@ -108,23 +107,13 @@ def forget_seb_gates() -> None:
     current_app.extensions.pop("seb_gates", None)
 
 
-def _overseer() -> User | Response:
-    """Staff and admins (proctor.permissions.may_oversee); anonymous users go to login."""
-    user = current_user()
-    if user is None or not user.active:
-        return redirect(url_for("auth.login", next=request.path))
-    if not may_oversee(user):
-        abort(403)
-    return user
-
-
 @seb_bp.route("/ca-thi/<int:session_id>/seb", methods=["GET", "POST"])
+@overseers_only
 def settings(session_id: int):
     """The session's SEB settings: require SEB or not, the quit password, the allowed Browser
     Exam Keys; the Config Key and the .seb file follow from them."""
-    user = _overseer()
-    if isinstance(user, Response):
-        return user
+    user = current_user()
+    assert user is not None  # overseers_only
     exam = session_or_404(session_id)
     if request.method == "POST":
         form = _form()
@@ -180,12 +169,10 @@ def _page(exam: ExamSession, *, form: SebForm | None = None, problems=()) -> str
 
 
 @seb_bp.get("/ca-thi/<int:session_id>/seb/<code>.seb")
+@overseers_only
 def download(session_id: int, code: str):
     """The session's .seb file, named after its session code. It carries the quit password's
     hash, so only staff download it (and nothing caches it)."""
-    user = _overseer()
-    if isinstance(user, Response):
-        return user
     exam = session_or_404(session_id)
     config = seb_config(db(), exam.id)
     if code != exam.session_code or config is None:

@@ -324,3 +324,25 @@ def bank_draft(db: Session, author_id: int, key: str, *, in_review: bool = False
     if in_review:
         workflow.submit_for_review(db, version, actor_id=author_id)
     return version
+
+
+def race(clients: list, request: Callable[[Any, int], Any]) -> list:
+    """Fire ``request(clients[i], i)`` from one thread per client at the same moment (real
+    threads, one connection and unit of work each); every response, or the error raised."""
+    import threading
+    barrier = threading.Barrier(len(clients))
+    answers: list = [None] * len(clients)
+
+    def run(i: int) -> None:
+        barrier.wait(timeout=60)
+        try:
+            answers[i] = request(clients[i], i)
+        except BaseException as error:  # noqa: BLE001 - reported by the callers' assertions
+            answers[i] = error
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(clients))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return answers

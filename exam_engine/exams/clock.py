@@ -15,11 +15,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exam_engine.exams.delivery import submit_attempt
-from exam_engine.exams.errors import ExamClosed, ExamError, NotFound, NotStarted
+from exam_engine.exams.delivery import get_attempt, submit_attempt
+from exam_engine.exams.errors import ExamClosed, ExamError, NotStarted
 from exam_engine.exams.models import Attempt, AttemptEvent, Result
 from exam_engine.exams.states import AttemptStatus
 from exam_engine.exams.transitions import transition
@@ -40,17 +39,6 @@ class InvalidExtraTime(ExamError):
     http_status = 422
 
 
-def lock_attempt(db: Session, attempt_id: int) -> Attempt:
-    """The attempt row, locked for this unit of work (PostgreSQL; SQLite writers queue) and
-    re-read, so a change another request committed while we waited for the lock is seen even
-    when this session had loaded the attempt before."""
-    attempt = db.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update()
-                        .execution_options(populate_existing=True))
-    if attempt is None:
-        raise NotFound("Không tìm thấy bài thi.", "attempt not found")
-    return attempt
-
-
 def _time_is_up(attempt: Attempt, now: datetime) -> bool:
     return (attempt.status is AttemptStatus.IN_PROGRESS and attempt.deadline is not None
             and now >= attempt.deadline)
@@ -69,7 +57,7 @@ def _refuse_closed(attempt: Attempt, now: datetime) -> None:
 def pause_attempt(db: Session, attempt_id: int, now: datetime, actor: str) -> Attempt:
     """Stop the candidate's clock (IN_PROGRESS → PAUSED). Pausing a paused attempt changes
     nothing; one not started, submitted, absent or out of time is refused (409)."""
-    attempt = lock_attempt(db, attempt_id)
+    attempt = get_attempt(db, attempt_id, lock=True)
     if attempt.status is AttemptStatus.PAUSED:
         return attempt
     if attempt.status is AttemptStatus.ASSIGNED:
@@ -95,7 +83,7 @@ def _end_pause(attempt: Attempt, now: datetime) -> timedelta:
 def resume_attempt(db: Session, attempt_id: int, now: datetime, actor: str) -> Attempt:
     """Restart the clock (PAUSED → IN_PROGRESS) with the time left it had when paused.
     Resuming a running attempt changes nothing; a closed one is refused (409)."""
-    attempt = lock_attempt(db, attempt_id)
+    attempt = get_attempt(db, attempt_id, lock=True)
     if attempt.status is AttemptStatus.IN_PROGRESS:
         return attempt
     if attempt.status is not AttemptStatus.PAUSED:
@@ -119,7 +107,7 @@ def grant_extra_time(db: Session, attempt_id: int, seconds: int, now: datetime,
         raise InvalidExtraTime(
             f"Thời gian thêm phải từ 1 giây đến {MAX_GRANT_SECONDS // 60} phút.",
             f"extra time must be between 1 second and {MAX_GRANT_SECONDS // 60} minutes")
-    attempt = lock_attempt(db, attempt_id)
+    attempt = get_attempt(db, attempt_id, lock=True)
     _refuse_closed(attempt, now)
     _check_total(attempt.extra_seconds + seconds)
     attempt.extra_seconds += seconds
@@ -135,7 +123,7 @@ def plan_extra_time(db: Session, attempt_id: int, delta_seconds: int, now: datet
     """Change the extra time planned before the start (an accommodation entered or changed)
     by ``delta_seconds`` (negative: less). Only before the start: after it, raises
     ``AlreadyStarted`` — time is then given with ``grant_extra_time``."""
-    attempt = lock_attempt(db, attempt_id)
+    attempt = get_attempt(db, attempt_id, lock=True)
     if attempt.status is not AttemptStatus.ASSIGNED:
         raise AlreadyStarted(
             "Thí sinh đã bắt đầu làm bài: không đổi thời gian hỗ trợ được nữa, hãy dùng "
@@ -156,7 +144,7 @@ def force_submit(db: Session, attempt_id: int, now: datetime, actor: str) -> Res
     """A proctor closes the attempt now, running or paused (a paused one's pause ends here,
     so its deadline and pause total stay true); graded like any submit. Submitting a
     submitted attempt returns its result; one not started is refused (409)."""
-    attempt = lock_attempt(db, attempt_id)
+    attempt = get_attempt(db, attempt_id, lock=True)
     if attempt.status is AttemptStatus.PAUSED:
         _end_pause(attempt, now)
         db.flush()

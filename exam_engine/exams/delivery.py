@@ -74,9 +74,12 @@ def candidates_numbered(db: Session, candidate_number: str) -> list[Candidate]:
 
 
 def get_attempt(db: Session, attempt_id: int, *, lock: bool = False) -> Attempt:
+    """The attempt; with ``lock``, locked for this unit of work (PostgreSQL; SQLite writers
+    queue) and re-read, so a change another request committed while we waited for the lock is
+    seen even when this session had loaded the attempt before."""
     query = select(Attempt).where(Attempt.id == attempt_id)
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update().execution_options(populate_existing=True)
     attempt = db.scalar(query)
     if attempt is None:
         raise NotFound("Không tìm thấy bài thi.", "attempt not found")

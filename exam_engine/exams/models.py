@@ -10,7 +10,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Date,
-    Enum,
     Float,
     ForeignKey,
     Integer,
@@ -21,11 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exam_engine.exams.states import AttemptStatus, LoginMode, SanctionLevel, SessionStatus
-from exam_engine.kernel.db import Base, UTCDateTime, utcnow
-
-
-def _enum(kind: Any) -> Enum:
-    return Enum(kind, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+from exam_engine.kernel.db import Base, UTCDateTime, utcnow, value_enum
 
 
 class ExamSession(Base):
@@ -43,7 +38,7 @@ class ExamSession(Base):
     items_per_module: Mapped[dict[str, int]] = mapped_column(JSON)
     pass_percent: Mapped[float] = mapped_column(Float, default=50.0)
     session_code: Mapped[str] = mapped_column(String(12), unique=True)
-    status: Mapped[SessionStatus] = mapped_column(_enum(SessionStatus), default=SessionStatus.DRAFT)
+    status: Mapped[SessionStatus] = mapped_column(value_enum(SessionStatus), default=SessionStatus.DRAFT)
     form_seed: Mapped[int | None] = mapped_column(Integer)
     # The sitting window (UTC instants; staff enter Vietnam times on the exam date). Attempts
     # start only inside it while the session is scheduled; None = no bound on that side.
@@ -52,7 +47,7 @@ class ExamSession(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # How a candidate gets in (issue 11): his personal code, the proctor's admission, or both.
     # The room-wide session_code alone never suffices.
-    login_mode: Mapped[LoginMode] = mapped_column(_enum(LoginMode),
+    login_mode: Mapped[LoginMode] = mapped_column(value_enum(LoginMode),
                                                   default=LoginMode.PERSONAL_CODE)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -115,7 +110,7 @@ class Attempt(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), unique=True)
-    status: Mapped[AttemptStatus] = mapped_column(_enum(AttemptStatus),
+    status: Mapped[AttemptStatus] = mapped_column(value_enum(AttemptStatus),
                                                   default=AttemptStatus.ASSIGNED)
     form_seed: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -208,7 +203,7 @@ class AttemptSanction(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), index=True)
-    level: Mapped[SanctionLevel] = mapped_column(_enum(SanctionLevel))
+    level: Mapped[SanctionLevel] = mapped_column(value_enum(SanctionLevel))
     reason: Mapped[str] = mapped_column(Text)
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -26,8 +26,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from exam_engine.exams.clock import force_submit, lock_attempt
-from exam_engine.exams.delivery import grade_attempt
+from exam_engine.exams.clock import force_submit
+from exam_engine.exams.delivery import get_attempt, grade_attempt
 from exam_engine.exams.errors import ExamError
 from exam_engine.exams.grading import most_severe_sanction
 from exam_engine.exams.models import Attempt, AttemptSanction, Candidate, ExamSession, Result
@@ -87,7 +87,7 @@ def decide_sanction(db: Session, attempt_id: int, level: SanctionLevel | str, re
     if not reason:
         raise InvalidSanction("Hãy ghi lý do xử lý kỷ luật (reason).",
                               "reason: give the reason for the sanction")
-    attempt = lock_attempt(db, attempt_id)  # serialises decisions, re-grades and the clock
+    attempt = get_attempt(db, attempt_id, lock=True)  # serialises decisions, re-grades and the clock
     # Locked in the order the late-save re-grade takes (attempt, then session); the session
     # lock serialises this with approval, so no sanction slips in after results are approved.
     session = lock_session(db, attempt.candidate.exam_session_id)

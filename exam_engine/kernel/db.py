@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
@@ -104,3 +104,10 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def value_enum(kind: Any, length: int = 20) -> Enum:
+    """A Python enum stored by its values as plain text (no database enum type, so a new
+    member needs no migration)."""
+    return Enum(kind, native_enum=False, length=length,
+                values_callable=lambda e: [m.value for m in e])

@@ -7,9 +7,6 @@ login, its own database connection and the unit of work that commits in ``after_
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -18,29 +15,9 @@ from certs.issuance import issue_certificates, register_entry
 from certs.models import Certificate, RegisterEntry
 from tests.certs.issuing import finished_page, job_id_of, seen_job
 from tests.certs.sitting import approved_session, vn_morning
-from tests.conftest import login
+from tests.conftest import login, race
 
 N_REQUESTS = 20
-
-
-def _race(clients: list, request: Callable[[object, int], object]) -> list:
-    """Fire one request per client at the same moment; return every response (or error)."""
-    barrier = threading.Barrier(len(clients))
-    answers: list = [None] * len(clients)
-
-    def run(i: int) -> None:
-        barrier.wait(timeout=60)
-        try:
-            answers[i] = request(clients[i], i)
-        except BaseException as error:  # noqa: BLE001 - reported by the assertions
-            answers[i] = error
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(clients))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return answers
 
 
 def _staff_clients(app, make_user, n: int) -> list[tuple[object, str]]:
@@ -58,7 +35,7 @@ def test_twenty_simultaneous_issue_requests_issue_each_certificate_once(
     certificates with different serials and register numbers (PostgreSQL)."""
     session = approved_session(db, make_session, n=4, passing=(True, False, True, True))
     clients = _staff_clients(app, make_user, N_REQUESTS)
-    answers = _race(clients, lambda c, _i: c[0].post(
+    answers = race(clients, lambda c, _i: c[0].post(
         f"/can-bo/ca-thi/{session.id}/cap-chung-chi",
         data={"csrf_token": c[1], "decision_number": "12/QĐ-SGDĐT"}))
     assert [getattr(a, "status_code", a) for a in answers] == [303] * N_REQUESTS
@@ -82,7 +59,7 @@ def test_simultaneous_revocations_write_one_register_row(app, db, make_session, 
                               issued_by=None).issued[0]
     db.commit()
     clients = _staff_clients(app, make_user, 5)
-    answers = _race(clients, lambda c, i: c[0].post(
+    answers = race(clients, lambda c, i: c[0].post(
         f"/can-bo/chung-chi/{cert.id}/thu-hoi",
         data={"csrf_token": c[1], "decision_number": f"45/QĐ-SGDĐT-{i}",
               "reason": "Gian lận trong kỳ thi"}, follow_redirects=True))

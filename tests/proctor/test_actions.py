@@ -6,8 +6,6 @@ proctors of the candidate's room only."""
 from __future__ import annotations
 
 import secrets
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -23,7 +21,7 @@ from exam_engine.kernel.accounts import Role
 from exam_engine.kernel.db import utcnow
 from exam_engine.kernel.login_sessions import ENDED_MOVED, LoginSession
 from proctor.models import ActionKind, ExamRoom, ProctorAction, RoomProctor, SeatAssignment
-from tests.conftest import candidate_login, csrf_token_of, login
+from tests.conftest import candidate_login, csrf_token_of, login, race
 
 REASON = "Mất điện ở dãy bàn A"
 
@@ -416,26 +414,6 @@ def test_the_candidates_desk_shows_his_clock_every_action_and_his_log(app, db, r
 
 # ---- simultaneous requests (two clicks, twenty requests) --------------------------------------
 
-def _race(clients: list, request: Callable[[Any, int], Any]) -> list:
-    """Fire one request per client at the same moment; every response (or error)."""
-    barrier = threading.Barrier(len(clients))
-    answers: list = [None] * len(clients)
-
-    def run(i: int) -> None:
-        barrier.wait(timeout=60)
-        try:
-            answers[i] = request(clients[i], i)
-        except BaseException as error:  # noqa: BLE001 - reported by the assertions
-            answers[i] = error
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(clients))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return answers
-
-
 def _proctors(app, n: int) -> list:
     return [proctor_client(app) for _ in range(n)]
 
@@ -443,7 +421,7 @@ def _proctors(app, n: int) -> list:
 def test_two_proctors_pausing_at_once_pause_the_clock_once(app, db, rooms):
     start(db, rooms.attempt_id(0))
     url = f"/giam-thi/bai-thi/{rooms.attempt_id(0)}/tam-dung"
-    answers = _race(_proctors(app, 2), lambda c, _i: post(c[0], c[1], url))
+    answers = race(_proctors(app, 2), lambda c, _i: post(c[0], c[1], url))
     assert [getattr(a, "status_code", a) for a in answers] == [302, 302]
     rows = actions(db)
     assert sorted(r.detail["status_before"] for r in rows) == ["in_progress", "paused"]
@@ -458,7 +436,7 @@ def test_one_extra_time_form_sent_eight_times_at_once_adds_its_minutes_once(app,
     before = attempt(db, rooms.attempt_id(0)).deadline
     url = f"/giam-thi/bai-thi/{rooms.attempt_id(0)}/them-gio"
     key = secrets.token_urlsafe(12)
-    answers = _race(_proctors(app, 8),
+    answers = race(_proctors(app, 8),
                     lambda c, _i: post(c[0], c[1], url, key=key, minutes="10", as_json=True))
     assert [getattr(a, "status_code", a) for a in answers] == [200] * 8
     assert sorted(a.get_json()["repeated"] for a in answers) == [False] + [True] * 7
@@ -470,7 +448,7 @@ def test_one_extra_time_form_sent_eight_times_at_once_adds_its_minutes_once(app,
 def test_two_different_grants_at_once_both_count(app, db, rooms):
     start(db, rooms.attempt_id(0))
     url = f"/giam-thi/bai-thi/{rooms.attempt_id(0)}/them-gio"
-    answers = _race(_proctors(app, 2), lambda c, i: post(c[0], c[1], url, minutes=str(5 + i)))
+    answers = race(_proctors(app, 2), lambda c, i: post(c[0], c[1], url, minutes=str(5 + i)))
     assert [getattr(a, "status_code", a) for a in answers] == [302, 302]
     assert attempt(db, rooms.attempt_id(0)).extra_seconds == 11 * 60
     assert len(actions(db, ActionKind.EXTRA_TIME)) == 2

@@ -5,7 +5,6 @@ effect on the result, and what staff see at approval."""
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
 from datetime import timedelta
 
@@ -27,7 +26,7 @@ from proctor.models import (
     SeatAssignment,
 )
 from tests.certs.sitting import sit
-from tests.conftest import csrf_token_of, login
+from tests.conftest import csrf_token_of, login, race
 
 # ---- the world: a session today, two rooms with their proctors, seated candidates ------------
 
@@ -367,24 +366,10 @@ def test_simultaneous_sanction_requests_decide_once(app, db, make_session, make_
     for _ in range(8):
         client, token = signed_in(app, "gt_a1")
         clients.append((client, token))
-    barrier = threading.Barrier(len(clients))
-    answers: list = [None] * len(clients)
-
-    def post(i: int) -> None:
-        client, token = clients[i]
-        barrier.wait(timeout=60)
-        try:
-            answers[i] = client.post(f"/giam-thi/bien-ban/{incident.id}/xu-ly", data={
-                "csrf_token": token, "level": "canh_cao",
-                "idempotency_key": "one-key" if same_key else f"key-{i}"}).status_code
-        except BaseException as error:  # noqa: BLE001 - reported by the assertion
-            answers[i] = error
-
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(clients))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    answers = race(clients, lambda c, i: c[0].post(
+        f"/giam-thi/bien-ban/{incident.id}/xu-ly", data={
+            "csrf_token": c[1], "level": "canh_cao",
+            "idempotency_key": "one-key" if same_key else f"key-{i}"}).status_code)
     assert answers == [303] * len(clients)
     fresh(db)
     assert db.scalar(select(func.count()).select_from(AttemptSanction)) == 1

@@ -461,13 +461,6 @@ def test_a_second_login_is_offered_as_a_move_and_an_arrival_as_an_admission(app,
     assert "Chuyển sang máy mới" in page
 
 
-def test_a_form_whose_route_does_not_exist_is_left_out(app):
-    from proctor.live_web import url_if_routed
-    with app.test_request_context():
-        assert url_if_routed("proctor_live.room", room_id=3) == "/giam-thi/phong/3"
-        assert url_if_routed("proctor_actions.no_such_action", attempt_id=3) is None
-
-
 def test_the_overview_shows_staff_every_room_and_a_proctor_only_his(app, db, two_rooms):
     session, mine, other = two_rooms
     staff = app.test_client()

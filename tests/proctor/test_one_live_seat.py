@@ -7,7 +7,6 @@ acknowledged on the old computer is lost on the new one."""
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
 from sqlalchemy import select
@@ -17,7 +16,7 @@ from exam_engine.exams.states import LoginMode
 from exam_engine.kernel.accounts import Role
 from exam_engine.kernel.login_sessions import ENDED_LOGOUT, ENDED_MOVED, LoginSession
 from proctor.models import ActionKind, AdmissionRequest, ExamEvent, ProctorAction
-from tests.conftest import csrf_token_of, login, personal_code_for
+from tests.conftest import csrf_token_of, login, personal_code_for, race
 
 WAITING = "/thi/cho-giam-thi"
 
@@ -268,24 +267,10 @@ def test_two_browsers_logging_in_at_the_same_moment_do_not_both_get_in(app, db, 
     code = personal_code_for(app, session.session_code)
     browsers = [app.test_client() for _ in range(4)]
     pages = [csrf_token_of(b.get("/thi/dang-nhap").get_data(as_text=True)) for b in browsers]
-    barrier = threading.Barrier(len(browsers))
-    answers: list = [None] * len(browsers)
-
-    def run(i: int) -> None:
-        barrier.wait(timeout=60)
-        try:
-            # four computers: four addresses, so the login throttle's row is no common lock
-            answers[i] = browsers[i].post("/thi/dang-nhap", data={
-                "candidate_number": "BN0001", "login_code": code, "csrf_token": pages[i]},
-                environ_base={"REMOTE_ADDR": f"10.0.1.{i + 1}"})
-        except BaseException as error:  # noqa: BLE001 - reported by the assertions
-            answers[i] = error
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(browsers))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    # four computers: four addresses, so the login throttle's row is no common lock
+    answers = race(browsers, lambda browser, i: browser.post("/thi/dang-nhap", data={
+        "candidate_number": "BN0001", "login_code": code, "csrf_token": pages[i]},
+        environ_base={"REMOTE_ADDR": f"10.0.1.{i + 1}"}))
     places = sorted(getattr(a, "headers", {}).get("Location", repr(a)).rsplit("/thi/", 1)[-1]
                     for a in answers)
     assert places == ["", "cho-giam-thi", "cho-giam-thi", "cho-giam-thi"]
